@@ -1,0 +1,232 @@
+"""Deep linear networks: widths, random data, and the gradient system of the loss.
+
+The loss is ``1/2 sum_j |W_{H+1} ... W_1 X_j - Y_j|^2 + sum_k |Lambda_k * W_k|^2``
+(Crowley, Rodriguez, Weiker, Zoromski). Its critical points are the zeros of the
+gradient, one polynomial per weight entry. Each layer is a projective variable
+group ``w{k}_0, w{k}_1, ...`` with ``w{k}_0`` homogenizing; entries are numbered
+column by column, as in the published input files, so ``w{k}_{c*rows + r + 1}``
+is row ``r``, column ``c`` of ``W_k``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import sympy
+
+from .errors import InputError
+
+# Digits written for every random constant: exact decimals, as Bertini 2
+# refuses Python floats and reads too few digits from scientific notation.
+CONSTANT_DIGITS = 16
+
+
+def parse_widths(values) -> tuple[int, ...]:
+    """Check layer widths ``d0 ... dH+1`` given as strings or integers."""
+    widths = []
+    for value in values:
+        try:
+            width = int(str(value))
+        except ValueError:
+            raise InputError(f"widths must be positive integers, got {value!r}") from None
+        if width <= 0:
+            raise InputError(f"widths must be positive integers, got {value!r}")
+        widths.append(width)
+    if len(widths) < 2:
+        raise InputError(
+            f"a network needs at least two widths (d0 and d1), got {len(widths)}; "
+            "for example: 2 2 2"
+        )
+    return tuple(widths)
+
+
+def weight_shapes(widths: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Shapes ``(d_k, d_{k-1})`` of ``W_1, ..., W_{H+1}``."""
+    return [(widths[k], widths[k - 1]) for k in range(1, len(widths))]
+
+
+def entry_name(layer: int, row: int, col: int, rows: int) -> str:
+    """Variable name of ``W_layer[row, col]`` (column-major, 1-based)."""
+    return f"w{layer}_{col * rows + row + 1}"
+
+
+@dataclass(frozen=True)
+class NetworkData:
+    """The random complex data of one draw: ``X``, ``Y`` and the regularizer weights."""
+
+    x: np.ndarray
+    y: np.ndarray
+    lam: tuple[np.ndarray, ...]
+
+    @classmethod
+    def draw(cls, widths: tuple[int, ...], samples: int, seed: int) -> "NetworkData":
+        """Draw uniform complex data in the unit square, reproducibly from ``seed``."""
+        rng = np.random.default_rng(seed)
+
+        def unit_square(shape):
+            return rng.uniform(size=shape) + 1j * rng.uniform(size=shape)
+
+        x = unit_square((widths[0], samples))
+        y = unit_square((widths[-1], samples))
+        lam = tuple(unit_square(shape) for shape in weight_shapes(widths))
+        return cls(x, y, lam)
+
+
+def exact_decimal(z: complex) -> str:
+    """A complex number as ``a+b*I`` with plain decimals Bertini reads exactly."""
+    re_part = np.format_float_positional(z.real, precision=CONSTANT_DIGITS, trim="-")
+    im_part = np.format_float_positional(abs(z.imag), precision=CONSTANT_DIGITS, trim="-")
+    sign = "-" if z.imag < 0 else "+"
+    return f"{re_part}{sign}{im_part}*I"
+
+
+class DeepLinearNetwork:
+    """The gradient system of the regularized loss for one set of widths and data."""
+
+    def __init__(self, widths, samples: int = 1, seed: int = 0):
+        self.widths = parse_widths(widths)
+        if samples < 1:
+            raise InputError(f"samples must be a positive integer, got {samples}")
+        self.samples = samples
+        self.seed = seed
+        self.data = NetworkData.draw(self.widths, samples, seed)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.widths) - 1
+
+    @cached_property
+    def weights(self) -> list[sympy.Matrix]:
+        """Symbolic weight matrices ``W_1, ..., W_{H+1}``."""
+        mats = []
+        for k, (rows, cols) in enumerate(weight_shapes(self.widths), start=1):
+            mats.append(
+                sympy.Matrix(
+                    rows,
+                    cols,
+                    lambda r, c: sympy.Symbol(entry_name(k, r, c, rows)),
+                )
+            )
+        return mats
+
+    @cached_property
+    def homogenizers(self) -> list[sympy.Symbol]:
+        return [sympy.Symbol(f"w{k}_0") for k in range(1, self.n_layers + 1)]
+
+    def group_names(self) -> list[list[str]]:
+        """Names of each projective group, the homogenizing coordinate first."""
+        groups = []
+        for k, mat in enumerate(self.weights, start=1):
+            entries = sorted(mat, key=lambda s: int(s.name.split("_")[1]))
+            groups.append([f"w{k}_0"] + [s.name for s in entries])
+        return groups
+
+    def _constant_matrix(self, prefix: str, rows: int, cols: int) -> sympy.Matrix:
+        if cols == 1:
+            return sympy.Matrix(rows, 1, lambda r, c: sympy.Symbol(f"{prefix}_{r + 1}"))
+        return sympy.Matrix(
+            rows, cols, lambda r, c: sympy.Symbol(f"{prefix}_{r + 1}_{c + 1}")
+        )
+
+    @cached_property
+    def x_symbols(self) -> sympy.Matrix:
+        return self._constant_matrix("x", self.widths[0], self.samples)
+
+    @cached_property
+    def y_symbols(self) -> sympy.Matrix:
+        return self._constant_matrix("y", self.widths[-1], self.samples)
+
+    def lam_symbol(self, layer: int, row: int, col: int, rows: int) -> sympy.Symbol:
+        return sympy.Symbol("lam_" + entry_name(layer, row, col, rows))
+
+    def _product(self, first: int, last: int, size: int) -> sympy.Matrix:
+        """``W_last ... W_first`` (1-based, inclusive); identity when empty."""
+        out = sympy.eye(size)
+        for k in range(first, last + 1):
+            out = self.weights[k - 1] * out
+        return out
+
+    def gradient(self) -> list[tuple[str, sympy.Expr]]:
+        """The homogenized gradient: ``(name, polynomial)`` per weight entry, layer H+1 first.
+
+        ``dL/dW_k = B^T (W X - Y) (A X)^T + c_k * W_k`` with ``A = W_{k-1}...W_1`` and
+        ``B = W_{H+1}...W_{k+1}``. Every term is padded with the other groups'
+        homogenizing coordinates so that each row has degree 1 in its own group and
+        2 in the others.
+        """
+        n = self.n_layers
+        h_all = sympy.Mul(*self.homogenizers)
+        residual = self._product(1, n, self.widths[0]) * self.x_symbols - h_all * self.y_symbols
+        rows = []
+        for k in range(n, 0, -1):
+            a_x = self._product(1, k - 1, self.widths[0]) * self.x_symbols
+            b = self._product(k + 1, n, self.widths[k])
+            loss_part = b.T * residual * a_x.T
+            pad = sympy.Mul(*[h**2 for j, h in enumerate(self.homogenizers) if j != k - 1])
+            mat = self.weights[k - 1]
+            nrows, ncols = mat.shape
+            for c in range(ncols):
+                for r in range(nrows):
+                    lam = self.lam_symbol(k, r, c, nrows)
+                    expr = lam * mat[r, c] * pad + loss_part[r, c]
+                    rows.append(("F" + entry_name(k, r, c, nrows), expr))
+        return rows
+
+    def constants(self) -> list[tuple[str, complex]]:
+        """Every random constant of the system with its value."""
+        out = []
+        for sym, value in zip(self.x_symbols, np.asarray(self.data.x).ravel()):
+            out.append((sym.name, value))
+        for sym, value in zip(self.y_symbols, np.asarray(self.data.y).ravel()):
+            out.append((sym.name, value))
+        for k, lam in enumerate(self.data.lam, start=1):
+            rows, cols = lam.shape
+            for c in range(cols):
+                for r in range(rows):
+                    out.append((self.lam_symbol(k, r, c, rows).name, lam[r, c]))
+        return out
+
+    def multidegrees(self) -> list[list[int]]:
+        """Degree of each gradient row in each group, computed from the polynomials."""
+        groups = [[sympy.Symbol(v) for v in names] for names in self.group_names()]
+        degrees = []
+        for _, expr in self.gradient():
+            poly_degrees = []
+            for group in groups:
+                poly = sympy.Poly(sympy.expand(expr), *group)
+                poly_degrees.append(poly.total_degree())
+            degrees.append(poly_degrees)
+        return degrees
+
+    def equations_text(self) -> str:
+        """The ``bertiniInput_equations`` file: constants with values, then functions."""
+        lines = []
+        for name, value in self.constants():
+            lines.append(f"constant {name};")
+            lines.append(f"{name} = {exact_decimal(complex(value))};")
+        rows = self.gradient()
+        lines.append("function " + ", ".join(name for name, _ in rows) + ";")
+        for name, expr in rows:
+            lines.append(f"{name} = {bertini_expression(expr)};")
+        return "\n".join(lines) + "\n"
+
+    def variables_text(self) -> str:
+        """The ``bertiniInput_variables`` file: one projective group per layer."""
+        return "".join(
+            "hom_variable_group " + ", ".join(names) + ";\n" for names in self.group_names()
+        )
+
+    def dehomogenized_weights(self, groups: list[np.ndarray]) -> list[np.ndarray]:
+        """Weight matrices of a point given by its projective coordinates per layer."""
+        mats = []
+        for coords, (rows, cols) in zip(groups, weight_shapes(self.widths)):
+            affine = np.asarray(coords[1:]) / coords[0]
+            mats.append(affine.reshape((cols, rows)).T)
+        return mats
+
+
+def bertini_expression(expr: sympy.Expr) -> str:
+    """Write a sympy expression in Bertini's classic syntax (``^`` for powers)."""
+    return sympy.sstr(expr, order="none").replace("**", "^")

@@ -1,0 +1,246 @@
+"""The Bertini 2 back end: every homotopy built and tracked in this process.
+
+Precision strategy (measured on (2,2,2), see the README): all paths of a
+homotopy are tracked together in double precision first; the paths that do not
+end at a nonsingular finite point are tracked again in adaptive precision with
+a wall-clock cap, since double precision alone silently loses a few points and
+singular endpoints cost a hundred times a regular one in adaptive precision.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import time
+
+import numpy as np
+
+from ..errors import InputError
+from ..paths import HomotopyKey, Outcome, PathResult, Step
+from ..problem import Problem
+from ..slicing import LinearForm, Slicing
+
+log = logging.getLogger(__name__)
+
+# Endpoints farther than this (in patch coordinates) count as at infinity.
+FINITE_THRESHOLD = 1e5
+# The tightest endgame tolerance asked of a double-precision pass.
+DOUBLE_FINAL_TOLERANCE = 1e-11
+
+
+def _bertini():
+    import bertini
+
+    bertini.recording(False)  # otherwise every solve writes into ./bertini_output
+    return bertini
+
+
+@contextlib.contextmanager
+def captured_stderr():
+    """Collect what the native library writes on file descriptor 2."""
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield sink
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def parse_system(text: str):
+    """Parse classic Bertini input, turning a parse failure into an :class:`InputError`."""
+    bertini = _bertini()
+    with captured_stderr():
+        try:
+            return bertini.parse.system(text)
+        except Exception as err:  # the parser raises RuntimeError and others
+            detail = " ".join(str(err).split())
+            raise InputError(f"Bertini cannot parse the equations: {detail}") from None
+
+
+def degrees_of(text: str, groups) -> list[list[int]]:
+    """Degree of every function in every variable group, computed by Bertini."""
+    system = parse_system(text)
+    per_group = list(system.hom_variable_groups()) + list(system.variable_groups())
+    if len(per_group) != len(groups):
+        raise InputError(f"the variables file declares {len(groups)} groups, Bertini read "
+                         f"{len(per_group)}")
+    by_first_name = {str(g[0]): g for g in per_group}
+    columns = []
+    for group in groups:
+        try:
+            columns.append(list(system.degrees(by_first_name[group.names[0]])))
+        except KeyError:
+            raise InputError(f"variable group starting {group.names[0]} not found") from None
+    if any(d < 0 for col in columns for d in col):
+        raise InputError("every equation must be a polynomial in the variables")
+    return [list(row) for row in zip(*columns)]
+
+
+class Bertini2Tracker:
+    """Builds the homotopies of a regeneration and tracks points through them."""
+
+    def __init__(self, problem: Problem, slicing: Slicing):
+        self.problem = problem
+        self.slicing = slicing
+        self.bertini = _bertini()
+        self.bertini.random.set_random_seed(slicing.seed)  # the gamma draws
+        self.system = parse_system(problem.system_text)
+        self.groups = self._variable_groups()
+        self.master = self._new_system([])
+        self.master.auto_patch()
+        self._slice_rows = [[self._linear(i, f) for f in forms]
+                            for i, forms in enumerate(slicing.slices)]
+        self._degree_rows = [[self._linear(i, f) for f in forms]
+                             for i, forms in enumerate(slicing.degree_linears)]
+        self._homotopies = {}
+
+    # -- building rows and systems -------------------------------------------------
+
+    def _variable_groups(self):
+        """Bertini's variable groups, in the problem's group order."""
+        found = list(self.system.hom_variable_groups()) + list(self.system.variable_groups())
+        by_first = {str(g[0]): g for g in found}
+        return [by_first[g.names[0]] for g in self.problem.groups]
+
+    def _coefficient(self, z: complex):
+        mp = self.bertini.multiprec
+        return self.bertini.coefficient(mp.complex_mp(repr(float(z.real)), repr(float(z.imag))))
+
+    def _linear(self, group: int, form: LinearForm):
+        row = None
+        for var, c in zip(self.groups[group], form.coefficients):
+            term = self._coefficient(c) * var
+            row = term if row is None else row + term
+        if form.constant:
+            row = row + self._coefficient(form.constant)
+        return row
+
+    def _new_system(self, rows):
+        system = self.bertini.System()
+        for spec, group in zip(self.problem.groups, self.groups):
+            if spec.projective:
+                system.add_hom_variable_group(group)
+            else:
+                system.add_variable_group(group)
+        if rows:
+            system.add_functions(rows)
+        if hasattr(self, "master"):
+            system.copy_patches(self.master)
+        return system
+
+    def _held_rows(self, generators, dims, skip_group=-1):
+        rows = [self.system.function(k) for k in generators]
+        for i, e in enumerate(dims):
+            count = e - 1 if i == skip_group else e
+            rows.extend(self._slice_rows[i][:count])
+        return rows
+
+    def _degree_product(self, depth: int):
+        product = None
+        for i, degree in enumerate(self.problem.degrees[depth]):
+            for row in self._degree_rows[i][:degree]:
+                product = row if product is None else product * row
+        return product
+
+    def homotopy(self, key: HomotopyKey):
+        """The homotopy named by ``key``, built once and cached."""
+        if key not in self._homotopies:
+            self._homotopies[key] = self._build(key)
+        return self._homotopies[key]
+
+    def _build(self, key: HomotopyKey):
+        if key.step is Step.SLICE:
+            held = self._held_rows(key.generators, key.dims, skip_group=key.group)
+            start = self._slice_rows[key.group][key.dims[key.group] - 1]
+            target = self._degree_rows[key.group][key.linear]
+        else:
+            held = self._held_rows(key.generators, key.dims)
+            start = self._degree_product(key.depth)
+            target = self.system.function(key.depth)
+        return self.bertini.nag_algorithm.straight_line_homotopy(
+            self._new_system([target]),
+            self._new_system([start]),
+            fixed=self._new_system(held),
+            projectivize=False,
+        )
+
+    # -- points ------------------------------------------------------------------
+
+    def on_patch(self, point: np.ndarray) -> np.ndarray:
+        """Rescale each projective group of ``point`` onto the run's patch."""
+        return np.asarray(self.master.rescale_point_to_fit_patch(np.asarray(point)))
+
+    def start_point(self) -> np.ndarray:
+        return self.on_patch(self.slicing.start_coordinates())
+
+    def evaluate(self, depth: int, point: np.ndarray) -> complex:
+        """Value of equation ``depth`` at ``point``."""
+        return complex(self.system.eval(np.asarray(point, dtype=complex))[depth])
+
+    # -- tracking ----------------------------------------------------------------
+
+    def track(self, key: HomotopyKey, points: list[np.ndarray]) -> list[PathResult]:
+        """Track ``points`` through the homotopy ``key``: double first, then re-track."""
+        if not points:
+            return []
+        homotopy = self.homotopy(key)
+        results = self._solve(homotopy, points, "double", self.problem.tracking.endgame)
+        retry = [k for k, r in enumerate(results) if r.needs_retrack]
+        if retry and self.problem.tracking.precision != "double":
+            again = self._solve(homotopy, [points[k] for k in retry], "adaptive", "cauchy",
+                                cap=self.problem.tracking.retrack_seconds)
+            for k, result in zip(retry, again):
+                results[k] = result
+        return results
+
+    def _solve(self, homotopy, points, mptype, endgame, cap=0.0):
+        solver = self.bertini.nag_algorithm.HomotopySolver(
+            homotopy, points, mptype=mptype, endgame=endgame
+        )
+        self._configure(solver, cap)
+        with captured_stderr():
+            solver.solve(show_progress=False)
+        retracked = mptype != "double"
+        return [self._result(sol, meta, retracked)
+                for sol, meta in zip(solver.all_solutions(), solver.solution_metadata())]
+
+    def _configure(self, solver, cap):
+        options = self.problem.tracking
+        # Bertini stores exact values: floats go in as their decimal spelling.
+        final_tolerance = options.final_tolerance
+        if not cap:
+            # Double precision cannot meet tolerances near its epsilon (the seed
+            # files ask 1e-16); the adaptive re-track honours the file's value.
+            final_tolerance = max(final_tolerance, DOUBLE_FINAL_TOLERANCE)
+        solver.set(
+            final_tolerance=repr(final_tolerance),
+            condition_number_threshold=repr(options.condition_number_threshold),
+            tracking_tolerance=repr(options.tracking_tolerance),
+            newton_during_endgame=repr(options.tracking_tolerance_during_endgame),
+            max_step_size=repr(options.max_step_size),
+            max_num_newton_iterations=options.max_newton_iterations,
+            level=options.security_level,
+            max_path_wall_clock_duration=repr(float(cap)),
+            num_threads=1,
+        )
+
+    def _result(self, solution, meta, retracked) -> PathResult:
+        point = np.array([complex(z) for z in solution])
+        succeeded = str(meta.endgame_success_code).endswith("Success")
+        cond = float(meta.condition_number)
+        if not succeeded:
+            log.debug("path failed: %s", meta.endgame_success_code)
+            outcome = Outcome.FAILED
+        elif not np.all(np.isfinite(point)) or np.max(abs(point)) > FINITE_THRESHOLD:
+            outcome = Outcome.AT_INFINITY
+        elif meta.is_singular or cond > self.problem.tracking.condition_number_threshold:
+            outcome = Outcome.SINGULAR
+        else:
+            outcome = Outcome.SUCCESS
+        point = self.on_patch(point) if outcome is Outcome.SUCCESS else None
+        return PathResult(outcome, point, cond, retracked, float(meta.path_time_seconds),
+                          int(meta.cycle_num))
