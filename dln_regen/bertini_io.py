@@ -115,8 +115,10 @@ def read_function_names(text: str) -> tuple[str, ...]:
 def read_tracking_options(text: str) -> TrackingOptions:
     """Map the Bertini 1 ``KEY : value;`` lines onto our tracking options."""
     values = {}
-    for line_no, raw in enumerate(text.split(";"), start=1):
-        line = raw.split("%")[0].strip()
+    # A comment runs from % to the end of its line, and may hold a ';'.
+    text = "\n".join(line.split("%")[0] for line in text.splitlines())
+    for raw in text.split(";"):
+        line = raw.strip()
         if not line:
             continue
         if ":" not in line:
@@ -152,7 +154,7 @@ def read_python_options(path: Path) -> dict:
             continue
         try:
             options[target.id] = ast.literal_eval(node.value)
-        except ValueError:
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             log.warning("%s: %s is not a literal value and is ignored", path.name, target.id)
     return options
 
@@ -210,6 +212,10 @@ def check_declared_degrees(declared, computed, names):
     """Refuse ``degrees`` that do not match the polynomials."""
     if declared is None:
         return
+    if not isinstance(declared, (list, tuple)):
+        raise InputError(
+            f"degrees must be a list with one entry per equation, got {declared!r}"
+        )
     declared = [list(d) if isinstance(d, (list, tuple)) else [d] for d in declared]
     if len(declared) != len(computed):
         raise InputError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -13,6 +14,7 @@ import click
 from .bertini_io import read_problem, write_input_folder
 from .errors import InputError
 from .network import DeepLinearNetwork, parse_widths
+from .parallel import check_workers
 from .report import render_summary
 from .runner import INPUT_FOLDER, copy_input, fresh_seed, solve_problem
 from .trackers.bertini2 import degrees_of
@@ -57,6 +59,14 @@ def emit(data: dict, as_json: bool) -> None:
 seed_option = click.option(
     "--seed", type=int, default=None,
     help="Seed of every random draw (data and regeneration); recorded in the run.",
+)
+workers_option = click.option(
+    "--workers", type=int, default=None,
+    help="Worker processes tracking paths [default: the machine's cores].",
+)
+order_option = click.option(
+    "--order", type=click.Choice(["breadthFirst", "depthFirst"]), default=None,
+    help="Exploration order [solve: breadthFirst; run: the folder's explorationOrder].",
 )
 json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print the summary as one JSON object.")
@@ -105,17 +115,20 @@ def generate(widths, samples, seed, out):
 @seed_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run folder (default: dln-runs/D_<widths>-seed<seed>).")
+@workers_option
+@order_option
 @json_option
 @clean_errors
-def solve(widths, samples, seed, out, as_json):
+def solve(widths, samples, seed, out, workers, order, as_json):
     """Generate the network D0 D1 ... DH+1, find its critical points, report them."""
     widths = parse_widths(widths)
+    workers = check_workers(workers)
     seed = fresh_seed() if seed is None else seed
     out = out or default_run_folder(widths, seed)
     network = DeepLinearNetwork(widths, samples, seed)
-    input_folder = write_input_folder(network, out / INPUT_FOLDER)
+    input_folder = write_input_folder(network, out / INPUT_FOLDER, order or "breadthFirst")
     problem = read_problem(input_folder, degrees_of)
-    result = solve_problem(problem, seed, out, extra={"samples": samples})
+    result = solve_problem(problem, seed, out, workers=workers, extra={"samples": samples})
     emit(result.summary, as_json)
 
 
@@ -124,13 +137,19 @@ def solve(widths, samples, seed, out, as_json):
 @seed_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run folder (default: dln-runs/<folder name>-seed<seed>).")
+@workers_option
+@order_option
 @json_option
 @clean_errors
-def run(folder, seed, out, as_json):
+def run(folder, seed, out, workers, order, as_json):
     """Solve an input folder in the multiregeneration format."""
+    workers = check_workers(workers)
     problem = read_problem(folder, degrees_of)
+    if order:
+        problem = dataclasses.replace(problem, exploration_order=order)
     seed = fresh_seed() if seed is None else seed
     out = out or Path("dln-runs") / f"{Path(folder).resolve().name}-seed{seed}"
     copy_input(folder, out)
-    result = solve_problem(problem, seed, out, extra={"input_folder": str(folder)})
+    result = solve_problem(problem, seed, out, workers=workers,
+                           extra={"input_folder": str(folder)})
     emit(result.summary, as_json)

@@ -190,6 +190,8 @@ class RegenerationGraph:
             level = self.step(level)
             n_points = sum(len(p) for p in level.values())
             self.tally.points_by_depth[depth + 1] = n_points
+            log.info("depth %d: %d points, %d paths so far, %.2f s", depth + 1, n_points,
+                     self.tally.paths_tracked, time.perf_counter() - t0)
             self.observer("level", depth=depth + 1, points=n_points,
                           seconds=time.perf_counter() - t0)
         return level

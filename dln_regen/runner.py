@@ -14,6 +14,7 @@ import numpy as np
 
 from . import __version__
 from .graph import RegenerationGraph
+from .parallel import WorkerPool
 from .problem import Problem
 from .report import critical_point, infer_widths, is_at_infinity, split_groups, summary
 from .slicing import Slicing
@@ -57,17 +58,28 @@ def make_tracker(problem: Problem, seed: int):
 
 
 def solve_problem(problem: Problem, seed: int, folder: Path | None = None,
-                  observer=None, track_many=None, extra=None) -> RunResult:
-    """Solve ``problem`` with the regeneration drawn from ``seed``; write ``folder``."""
+                  observer=None, workers: int = 1, extra=None) -> RunResult:
+    """Solve ``problem`` with the regeneration drawn from ``seed``; write ``folder``.
+
+    With ``workers > 1`` the paths of each breadth-first level are tracked in that
+    many processes; depth-first exploration meets one point at a time and runs here.
+    """
     t0 = time.perf_counter()
     tracker = make_tracker(problem, seed)
-    graph = RegenerationGraph(problem, tracker, track_many=track_many, observer=observer)
-    endpoints = graph.explore()
+    if workers > 1 and problem.exploration_order == "breadthFirst":
+        with WorkerPool(problem, seed, workers) as pool:
+            graph = RegenerationGraph(problem, tracker, pool.track_many, observer)
+            endpoints = graph.explore()
+    else:
+        workers = 1
+        graph = RegenerationGraph(problem, tracker, observer=observer)
+        endpoints = graph.explore()
     finite = [p for p in endpoints if not is_at_infinity(problem, split_groups(problem, p))]
     points = [critical_point(problem, p, relative_residual(tracker, problem, p))
               for p in finite]
     widths = infer_widths(problem)
-    info = {"at_infinity": len(endpoints) - len(finite), "version": __version__}
+    info = {"at_infinity": len(endpoints) - len(finite), "workers": workers,
+            "version": __version__}
     info.update(extra or {})
     data = summary(problem, widths, points, graph.tally, time.perf_counter() - t0, seed, info)
     if folder is not None:

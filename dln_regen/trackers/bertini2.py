@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 
 # Endpoints farther than this (in patch coordinates) count as at infinity.
 FINITE_THRESHOLD = 1e5
-# The tightest endgame tolerance asked of a double-precision pass.
-DOUBLE_FINAL_TOLERANCE = 1e-11
+# The tightest endgame tolerance used. Double precision cannot meet tolerances
+# near its epsilon (the seed files ask 1e-16), and in adaptive precision such a
+# tolerance makes every path ten times slower; endpoints are kept at 1e-11.
+TIGHTEST_FINAL_TOLERANCE = 1e-11
 
 
 def _bertini():
@@ -165,8 +167,20 @@ class Bertini2Tracker:
             self._new_system([target]),
             self._new_system([start]),
             fixed=self._new_system(held),
+            gamma=self._coefficient(self._gamma(key)),
             projectivize=False,
         )
+
+    def _gamma(self, key: HomotopyKey) -> complex:
+        """The gamma of a homotopy, drawn from the run's seed and the homotopy's name.
+
+        Drawn here rather than by Bertini so that every worker process builds the
+        same homotopy, whatever order it meets them in.
+        """
+        words = [self.slicing.seed, list(Step).index(key.step), key.depth, key.group + 1,
+                 key.linear + 1, *key.generators, len(key.generators), *key.dims]
+        angle = np.random.default_rng(words).uniform(0, 2 * np.pi)
+        return complex(np.cos(angle), np.sin(angle))
 
     # -- points ------------------------------------------------------------------
 
@@ -184,48 +198,65 @@ class Bertini2Tracker:
     # -- tracking ----------------------------------------------------------------
 
     def track(self, key: HomotopyKey, points: list[np.ndarray]) -> list[PathResult]:
-        """Track ``points`` through the homotopy ``key``: double first, then re-track."""
+        """Track ``points`` through the homotopy ``key``, re-tracking failed paths.
+
+        Each pass of :data:`RETRACK_PASSES` takes only the paths the previous pass
+        left unresolved (:attr:`PathResult.needs_retrack`).
+        """
         if not points:
             return []
         homotopy = self.homotopy(key)
-        results = self._solve(homotopy, points, "double", self.problem.tracking.endgame)
-        retry = [k for k, r in enumerate(results) if r.needs_retrack]
-        if retry and self.problem.tracking.precision != "double":
-            again = self._solve(homotopy, [points[k] for k in retry], "adaptive", "cauchy",
-                                cap=self.problem.tracking.retrack_seconds)
-            for k, result in zip(retry, again):
+        results = [None] * len(points)
+        pending = list(range(len(points)))
+        for number, (mptype, endgame, extra) in enumerate(self._passes()):
+            if not pending:
+                break
+            found = self._solve(homotopy, [points[k] for k in pending], mptype, endgame,
+                                extra, retracked=number > 0)
+            for k, result in zip(pending, found):
                 results[k] = result
+            pending = [k for k in pending if results[k].needs_retrack]
         return results
 
-    def _solve(self, homotopy, points, mptype, endgame, cap=0.0):
+    def _passes(self):
+        """The precision passes of this run, cheapest first."""
+        options = self.problem.tracking
+        cap = {"max_path_wall_clock_duration": repr(float(options.retrack_seconds))}
+        # Every pass is capped: a regular path takes milliseconds, while a few
+        # paths creeping towards singular endpoints would take seconds each.
+        yield "double", options.endgame, cap
+        if options.precision == "double":
+            return
+        # A Cauchy endgame with more samples settles many singular endpoints
+        # that the first pass ran out of step size on, at double-precision cost.
+        yield "double", "cauchy", {"num_sample_points": 4,
+                                   "fail_safe_maximum_cycle_number": 20, **cap}
+        # Then adaptive precision: such paths mostly end singular.
+        yield "adaptive", "powerseries", cap
+
+    def _solve(self, homotopy, points, mptype, endgame, extra, retracked):
         solver = self.bertini.nag_algorithm.HomotopySolver(
             homotopy, points, mptype=mptype, endgame=endgame
         )
-        self._configure(solver, cap)
+        self._configure(solver, extra)
         with captured_stderr():
             solver.solve(show_progress=False)
-        retracked = mptype != "double"
         return [self._result(sol, meta, retracked)
                 for sol, meta in zip(solver.all_solutions(), solver.solution_metadata())]
 
-    def _configure(self, solver, cap):
+    def _configure(self, solver, extra):
         options = self.problem.tracking
         # Bertini stores exact values: floats go in as their decimal spelling.
-        final_tolerance = options.final_tolerance
-        if not cap:
-            # Double precision cannot meet tolerances near its epsilon (the seed
-            # files ask 1e-16); the adaptive re-track honours the file's value.
-            final_tolerance = max(final_tolerance, DOUBLE_FINAL_TOLERANCE)
         solver.set(
-            final_tolerance=repr(final_tolerance),
+            final_tolerance=repr(max(options.final_tolerance, TIGHTEST_FINAL_TOLERANCE)),
             condition_number_threshold=repr(options.condition_number_threshold),
             tracking_tolerance=repr(options.tracking_tolerance),
             newton_during_endgame=repr(options.tracking_tolerance_during_endgame),
             max_step_size=repr(options.max_step_size),
             max_num_newton_iterations=options.max_newton_iterations,
             level=options.security_level,
-            max_path_wall_clock_duration=repr(float(cap)),
             num_threads=1,
+            **extra,
         )
 
     def _result(self, solution, meta, retracked) -> PathResult:
