@@ -16,7 +16,10 @@ from .errors import InputError
 from .network import DeepLinearNetwork, parse_widths
 from .parallel import check_workers
 from .report import render_summary
-from .runner import INPUT_FOLDER, copy_input, fresh_seed, solve_problem
+from .runner import (INPUT_FOLDER, check_run_folder, copy_input, fresh_seed, read_run,
+                     solve_network, solve_problem)
+from .table import (PUBLISHED_ROWS, finished_row, plot_table, render_markdown,
+                    render_text, row_folder)
 from .trackers.bertini2 import degrees_of
 
 log = logging.getLogger("dln_regen")
@@ -60,14 +63,6 @@ seed_option = click.option(
     "--seed", type=int, default=None,
     help="Seed of every random draw (data and regeneration); recorded in the run.",
 )
-workers_option = click.option(
-    "--workers", type=int, default=None,
-    help="Worker processes tracking paths [default: the machine's cores].",
-)
-order_option = click.option(
-    "--order", type=click.Choice(["breadthFirst", "depthFirst"]), default=None,
-    help="Exploration order [solve: breadthFirst; run: the folder's explorationOrder].",
-)
 json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print the summary as one JSON object.")
 
@@ -86,8 +81,11 @@ def main(verbose):
       dln-regen run D_2_2_2          solve an input folder
     """
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s",
-                        datefmt="%H:%M:%S")
+    terminal = logging.StreamHandler()
+    terminal.setLevel(level)  # the run log may ask the package for more than this
+    terminal.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s",
+                                            datefmt="%H:%M:%S"))
+    logging.basicConfig(level=level, handlers=[terminal])
 
 
 @main.command()
@@ -108,6 +106,42 @@ def generate(widths, samples, seed, out):
     click.echo(f"wrote {out} (seed {seed})")
 
 
+run_options = [
+    click.option("--workers", type=int, default=None,
+                 help="Worker processes tracking paths [default: the machine's cores]."),
+    click.option("--order", type=click.Choice(["breadthFirst", "depthFirst"]), default=None,
+                 help="Exploration order [solve: breadthFirst; run: the folder's]."),
+    click.option("--resume", is_flag=True,
+                 help="Finish an interrupted run in its run folder."),
+    click.option("--scheduler", metavar="ADDRESS", default=None,
+                 help="Track on a dask.distributed cluster (e.g. tcp://host:8786)."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress display."),
+    json_option,
+]
+
+
+def with_run_options(command):
+    for option in reversed(run_options):
+        command = option(command)
+    return command
+
+
+def execute(problem, seed, out, workers, resume, scheduler, quiet, as_json, extra):
+    """Solve with a live progress display on a terminal, then report."""
+    display = None
+    if not quiet and sys.stderr.isatty():
+        from .progress import ProgressDisplay
+
+        display = ProgressDisplay(problem.n_equations)
+    try:
+        result = solve_problem(problem, seed, out, observer=display, workers=workers,
+                               resume=resume, scheduler=scheduler, extra=extra)
+    finally:
+        if display is not None:
+            display.close()
+    emit(result.summary, as_json)
+
+
 @main.command()
 @click.argument("widths", nargs=-1, required=True)
 @click.option("--samples", "-m", type=click.IntRange(min=1), default=1, show_default=True,
@@ -115,21 +149,28 @@ def generate(widths, samples, seed, out):
 @seed_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run folder (default: dln-runs/D_<widths>-seed<seed>).")
-@workers_option
-@order_option
-@json_option
+@with_run_options
 @clean_errors
-def solve(widths, samples, seed, out, workers, order, as_json):
+def solve(widths, samples, seed, out, workers, order, resume, scheduler, quiet, as_json):
     """Generate the network D0 D1 ... DH+1, find its critical points, report them."""
     widths = parse_widths(widths)
     workers = check_workers(workers)
-    seed = fresh_seed() if seed is None else seed
-    out = out or default_run_folder(widths, seed)
-    network = DeepLinearNetwork(widths, samples, seed)
-    input_folder = write_input_folder(network, out / INPUT_FOLDER, order or "breadthFirst")
-    problem = read_problem(input_folder, degrees_of)
-    result = solve_problem(problem, seed, out, workers=workers, extra={"samples": samples})
-    emit(result.summary, as_json)
+    if resume:
+        if out is None:
+            raise InputError("--resume needs the run folder: --out DIR")
+        problem, seed = resumed_problem(out, seed, order)
+        if problem.widths != widths:
+            raise InputError(f"{out} is a run of widths {list(problem.widths or [])}, "
+                             f"not {list(widths)}")
+    else:
+        seed = fresh_seed() if seed is None else seed
+        out = out or default_run_folder(widths, seed)
+        check_run_folder(out, resume=False)
+        network = DeepLinearNetwork(widths, samples, seed)
+        input_folder = write_input_folder(network, out / INPUT_FOLDER, order or "breadthFirst")
+        problem = read_problem(input_folder, degrees_of)
+    execute(problem, seed, out, workers, resume, scheduler, quiet, as_json,
+            {"samples": samples})
 
 
 @main.command()
@@ -137,19 +178,92 @@ def solve(widths, samples, seed, out, workers, order, as_json):
 @seed_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run folder (default: dln-runs/<folder name>-seed<seed>).")
-@workers_option
-@order_option
-@json_option
+@with_run_options
 @clean_errors
-def run(folder, seed, out, workers, order, as_json):
-    """Solve an input folder in the multiregeneration format."""
+def run(folder, seed, out, workers, order, resume, scheduler, quiet, as_json):
+    """Solve an input folder in the multiregeneration format.
+
+    With --resume, FOLDER is the run folder of an interrupted run.
+    """
     workers = check_workers(workers)
-    problem = read_problem(folder, degrees_of)
-    if order:
-        problem = dataclasses.replace(problem, exploration_order=order)
-    seed = fresh_seed() if seed is None else seed
-    out = out or Path("dln-runs") / f"{Path(folder).resolve().name}-seed{seed}"
-    copy_input(folder, out)
-    result = solve_problem(problem, seed, out, workers=workers,
-                           extra={"input_folder": str(folder)})
-    emit(result.summary, as_json)
+    if resume:
+        out = out or folder
+        problem, seed = resumed_problem(out, seed, order)
+    else:
+        problem = read_problem(folder, degrees_of)
+        if order:
+            problem = dataclasses.replace(problem, exploration_order=order)
+        seed = fresh_seed() if seed is None else seed
+        out = out or Path("dln-runs") / f"{Path(folder).resolve().name}-seed{seed}"
+        check_run_folder(out, resume=False)
+        copy_input(folder, out)
+    execute(problem, seed, out, workers, resume, scheduler, quiet, as_json,
+            {"input_folder": str(folder)})
+
+
+def resumed_problem(folder, seed, order):
+    """The problem and seed of the run in ``folder``; a different seed is refused."""
+    problem, recorded = read_run(folder)
+    if seed is not None and seed != recorded:
+        raise InputError(f"{folder} was run with seed {recorded}, not {seed}")
+    if order and order != problem.exploration_order:
+        raise InputError(f"{folder} explores {problem.exploration_order}; "
+                         "a resumed run keeps its order")
+    return problem, recorded
+
+
+@main.command()
+@click.option("--widths", "extra_rows", multiple=True, metavar='"D0 D1 ..."',
+              help="Add a row for these widths (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("dln-table"), show_default=True,
+              help="Folder of the rows' run folders and of table.md.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Seed of rows computed now; finished rows keep theirs.")
+@click.option("--workers", type=int, default=None,
+              help="Worker processes tracking paths [default: the machine's cores].")
+@json_option
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Draw the table to this PNG or SVG file.")
+@clean_errors
+def table(extra_rows, out, seed, workers, as_json, plot):
+    """Regenerate the published table (2,2), (2,2,2), (2,2,2,2), and more rows.
+
+    Rows already finished in --out are read back, not computed again.
+    """
+    workers = check_workers(workers)
+    rows = list(PUBLISHED_ROWS)
+    for text in extra_rows:
+        widths = parse_widths(text.replace(",", " ").split())
+        if widths not in rows:
+            rows.append(widths)
+    check_plot_path(plot)
+    summaries = [table_row(widths, out, seed, workers) for widths in rows]
+    (Path(out) / "table.md").write_text(render_markdown(summaries))
+    if plot:
+        plot_table(summaries, plot)
+    if as_json:
+        click.echo(json.dumps(summaries))
+    else:
+        click.echo(render_text(summaries), nl=False)
+        click.echo(f"\nrun folders and table.md in {out}" + (f"; figure {plot}" if plot else ""))
+
+
+def check_plot_path(plot) -> None:
+    """Refuse a figure that cannot be written before any row is computed."""
+    if plot is None:
+        return
+    if plot.suffix.lower() not in (".png", ".svg"):
+        raise InputError(f"--plot must name a .png or .svg file, got {plot}")
+    if not plot.resolve().parent.is_dir():
+        raise InputError(f"--plot {plot}: folder {plot.resolve().parent} does not exist")
+
+
+def table_row(widths, out, seed, workers) -> dict:
+    """A row's summary: read back when finished, else solved now."""
+    folder = row_folder(out, widths)
+    done = finished_row(folder)
+    if done is not None:
+        log.info("row %s read back from %s", widths, folder)
+        return done
+    return solve_network(widths, 1, seed, folder, workers).summary

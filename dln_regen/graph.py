@@ -193,7 +193,7 @@ class RegenerationGraph:
             log.info("depth %d: %d points, %d paths so far, %.2f s", depth + 1, n_points,
                      self.tally.paths_tracked, time.perf_counter() - t0)
             self.observer("level", depth=depth + 1, points=n_points,
-                          seconds=time.perf_counter() - t0)
+                          seconds=time.perf_counter() - t0, nodes=level)
         return level
 
     def explore_depth_first(self, level):
@@ -210,5 +210,5 @@ class RegenerationGraph:
                 stack.extend((child, [p]) for p in found)
         final = self._distinct_nodes(final)
         self.observer("level", depth=self.problem.n_equations,
-                      points=sum(len(p) for p in final.values()), seconds=0.0)
+                      points=sum(len(p) for p in final.values()), seconds=0.0, nodes=final)
         return final

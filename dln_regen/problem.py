@@ -38,10 +38,10 @@ class TrackingOptions:
     security_level: int = 0
     condition_number_threshold: float = 1e8
     precision: str = "adaptive"  # MPTYPE: 0 double, 1 multiple, 2 adaptive
-    endgame: str = "cauchy"
+    endgame: str = "powerseries"  # of the first, double-precision pass
     max_step_size: float = 0.1
     max_newton_iterations: int = 2
-    retrack_seconds: float = 0.25  # wall-clock cap per re-tracked path
+    retrack_seconds: float = 0.25  # wall-clock cap per path and pass
 
 
 @dataclass(frozen=True)

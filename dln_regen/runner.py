@@ -1,7 +1,14 @@
-"""One run: draw the regeneration, explore the graph, write the run folder."""
+"""One run: draw the regeneration, explore the graph, write the run folder.
+
+A run folder holds ``run.json`` (the problem and the seed, written first, so an
+interrupted run can be resumed), ``store.sqlite`` (every tracked path, written
+as the run goes), ``run.log``, and at the end ``summary.json`` and
+``points.jsonl``.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -13,18 +20,23 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .bertini_io import read_problem, write_input_folder
+from .errors import RunStoreError
 from .graph import RegenerationGraph
+from .network import DeepLinearNetwork
 from .parallel import WorkerPool
 from .problem import Problem
 from .report import critical_point, infer_widths, is_at_infinity, split_groups, summary
 from .slicing import Slicing
-from .trackers.bertini2 import Bertini2Tracker
+from .store import STORE_FILE, RunStore, check_store
+from .trackers.bertini2 import Bertini2Tracker, degrees_of
 
 log = logging.getLogger(__name__)
 
 SUMMARY_FILE = "summary.json"
 POINTS_FILE = "points.jsonl"
 RUN_FILE = "run.json"
+LOG_FILE = "run.log"
 INPUT_FOLDER = "input"
 
 
@@ -57,46 +69,146 @@ def make_tracker(problem: Problem, seed: int):
     return Bertini2Tracker(problem, Slicing.draw(problem, seed))
 
 
+def store_fingerprint(problem: Problem, seed: int) -> str:
+    return f"{problem.fingerprint()}-seed{seed}"
+
+
+def check_run_folder(folder: Path, resume: bool) -> None:
+    """Refuse to overwrite a run, or to resume what is not one, before any work."""
+    folder = Path(folder)
+    if resume:
+        if not (folder / RUN_FILE).is_file() or not (folder / STORE_FILE).is_file():
+            raise RunStoreError(f"{folder} is not a run folder (no {RUN_FILE} and "
+                                f"{STORE_FILE}); nothing to resume")
+    elif (folder / STORE_FILE).exists() or (folder / SUMMARY_FILE).exists():
+        raise RunStoreError(f"{folder} already holds a run; add --resume to finish it "
+                            "or choose another --out")
+
+
+def read_run(folder: Path) -> tuple[Problem, int]:
+    """The problem and seed of a run folder, checked against its store."""
+    check_run_folder(folder, resume=True)
+    try:
+        data = json.loads((Path(folder) / RUN_FILE).read_text())
+        problem, seed = Problem.from_dict(data["problem"]), int(data["seed"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise RunStoreError(f"{folder}/{RUN_FILE} is not a readable run record "
+                            f"({err})") from None
+    check_store(folder, store_fingerprint(problem, seed))
+    return problem, seed
+
+
+def write_run_record(folder: Path, problem: Problem, seed: int) -> None:
+    record = {"seed": seed, "version": __version__,
+              "fingerprint": store_fingerprint(problem, seed), "problem": problem.to_dict()}
+    (folder / RUN_FILE).write_text(json.dumps(record, indent=1))
+
+
+@contextlib.contextmanager
+def run_log(folder: Path):
+    """Log the run, with times, to ``folder/run.log`` whatever the terminal shows."""
+    handler = logging.FileHandler(folder / LOG_FILE)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setLevel(logging.INFO)
+    package = logging.getLogger("dln_regen")
+    previous = package.level
+    package.addHandler(handler)
+    if package.getEffectiveLevel() > logging.INFO:
+        package.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        package.removeHandler(handler)
+        package.setLevel(previous)
+        handler.close()
+
+
+def tracking_backend(stack, problem, seed, tracker, workers, scheduler):
+    """The function that tracks batches of paths: here, in workers or on a cluster."""
+    if scheduler:
+        from .cluster import ClusterTracking
+
+        return stack.enter_context(ClusterTracking(scheduler, problem, seed)).track_many, 0
+    if workers > 1 and problem.exploration_order == "breadthFirst":
+        return stack.enter_context(WorkerPool(problem, seed, workers)).track_many, workers
+    return (lambda batches: [tracker.track(key, pts) for key, pts in batches]), 1
+
+
 def solve_problem(problem: Problem, seed: int, folder: Path | None = None,
-                  observer=None, workers: int = 1, extra=None) -> RunResult:
+                  observer=None, workers: int = 1, resume: bool = False,
+                  scheduler: str | None = None, extra=None) -> RunResult:
     """Solve ``problem`` with the regeneration drawn from ``seed``; write ``folder``.
 
     With ``workers > 1`` the paths of each breadth-first level are tracked in that
-    many processes; depth-first exploration meets one point at a time and runs here.
+    many processes (depth-first exploration meets one point at a time and runs
+    here); with ``scheduler`` on a dask.distributed cluster. With ``resume`` the
+    paths already in the folder's store are read back instead of tracked.
     """
     t0 = time.perf_counter()
-    tracker = make_tracker(problem, seed)
-    if workers > 1 and problem.exploration_order == "breadthFirst":
-        with WorkerPool(problem, seed, workers) as pool:
-            graph = RegenerationGraph(problem, tracker, pool.track_many, observer)
-            endpoints = graph.explore()
-    else:
-        workers = 1
-        graph = RegenerationGraph(problem, tracker, observer=observer)
+    with contextlib.ExitStack() as stack:
+        store = None
+        if folder is not None:
+            folder = Path(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(run_log(folder))
+            write_run_record(folder, problem, seed)
+            store = RunStore(folder, store_fingerprint(problem, seed))
+            stack.callback(store.close)
+            if resume:
+                log.info("resuming %s: %d paths already tracked", folder, store.n_paths())
+        tracker = make_tracker(problem, seed)
+        track_many, workers = tracking_backend(stack, problem, seed, tracker, workers,
+                                               scheduler)
+        if store is not None:
+            track_many = store.stored_tracking(track_many)
+        graph = RegenerationGraph(problem, tracker, track_many,
+                                  chain_observers(observer, store))
         endpoints = graph.explore()
+    return finish_run(problem, seed, folder, tracker, graph, endpoints,
+                      time.perf_counter() - t0, {"workers": workers, **(extra or {})})
+
+
+def chain_observers(observer, store):
+    """Store each finished level's nodes, then pass the event on."""
+
+    def notify(event, **data):
+        if event == "level" and store is not None:
+            store.record_level(data["depth"], data["nodes"])
+        if observer is not None:
+            observer(event, **data)
+
+    return notify
+
+
+def finish_run(problem, seed, folder, tracker, graph, endpoints, seconds, extra):
+    """Turn the endpoints into critical points; write the summary and the points."""
     finite = [p for p in endpoints if not is_at_infinity(problem, split_groups(problem, p))]
     points = [critical_point(problem, p, relative_residual(tracker, problem, p))
               for p in finite]
-    widths = infer_widths(problem)
-    info = {"at_infinity": len(endpoints) - len(finite), "workers": workers,
-            "version": __version__}
-    info.update(extra or {})
-    data = summary(problem, widths, points, graph.tally, time.perf_counter() - t0, seed, info)
+    info = {"at_infinity": len(endpoints) - len(finite), "version": __version__, **extra}
+    data = summary(problem, infer_widths(problem), points, graph.tally, seconds, seed, info)
     if folder is not None:
-        write_run_folder(Path(folder), problem, data, points)
         data["run_folder"] = str(folder)
-    return RunResult(data, points, Path(folder) if folder else None)
+        write_results(folder, data, points)
+    return RunResult(data, points, folder)
 
 
-def write_run_folder(folder: Path, problem: Problem, data: dict, points) -> None:
-    """Write the summary, every critical point and what replays the run."""
-    folder.mkdir(parents=True, exist_ok=True)
+def solve_network(widths, samples: int, seed: int, folder: Path, workers: int = 1,
+                  order: str = "breadthFirst", observer=None) -> RunResult:
+    """Generate a network's input folder inside ``folder``, then solve it there."""
+    check_run_folder(folder, resume=False)
+    network = DeepLinearNetwork(widths, samples, seed)
+    input_folder = write_input_folder(network, Path(folder) / INPUT_FOLDER, order)
+    problem = read_problem(input_folder, degrees_of)
+    return solve_problem(problem, seed, folder, observer=observer, workers=workers,
+                         extra={"samples": samples})
+
+
+def write_results(folder: Path, data: dict, points) -> None:
+    """Write every critical point, then the summary (its presence marks a finished run)."""
     with open(folder / POINTS_FILE, "w") as out:
         for index, point in enumerate(points):
             out.write(json.dumps(point.to_json(index)) + "\n")
-    replay = {"seed": data["seed"], "version": __version__,
-              "fingerprint": problem.fingerprint(), "problem": problem.to_dict()}
-    (folder / RUN_FILE).write_text(json.dumps(replay, indent=1))
     (folder / SUMMARY_FILE).write_text(json.dumps(data, indent=1) + "\n")
 
 

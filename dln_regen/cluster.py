@@ -1,0 +1,70 @@
+"""Path tracking on a dask.distributed cluster.
+
+Imported only when ``--scheduler`` is given. Tasks carry plain data (the
+problem as a dictionary, the seed, a homotopy key and point coordinates); each
+worker process builds its tracker once per problem and keeps it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .errors import InputError
+
+log = logging.getLogger(__name__)
+
+# Seconds to wait for the scheduler before calling it unreachable.
+CONNECT_TIMEOUT = 10
+
+# Trackers built in this worker process, by problem fingerprint and seed.
+_trackers = {}
+
+
+def track_on_worker(problem_data: dict, seed: int, key, points):
+    """Track one task on a dask worker, building the tracker on first use."""
+    from .problem import Problem
+    from .runner import make_tracker
+
+    name = (problem_data["system_text"], seed)
+    if name not in _trackers:
+        _trackers[name] = make_tracker(Problem.from_dict(problem_data), seed)
+    return _trackers[name].track(key, points)
+
+
+class ClusterTracking:
+    """Sends batches of paths to the workers of a dask scheduler."""
+
+    def __init__(self, address: str, problem, seed: int):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise InputError("--scheduler needs dask: pip install -e .[dask]") from None
+        try:
+            self.client = Client(address, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise InputError(f"cannot reach the dask scheduler at {address}: {err}") from None
+        self.problem_data = problem.to_dict()
+        self.seed = seed
+        n_workers = len(self.client.scheduler_info().get("workers", {}))
+        log.info("dask scheduler %s: %d workers", address, n_workers)
+        self.n_tasks = 16 * max(1, n_workers)
+
+    def track_many(self, batches):
+        from .parallel import split_batches
+
+        tasks = split_batches(batches, self.n_tasks)
+        futures = [
+            self.client.submit(track_on_worker, self.problem_data, self.seed, key, points,
+                               pure=False, retries=3)
+            for _, key, points in tasks
+        ]
+        results = [[] for _ in batches]
+        for (index, _, _), found in zip(tasks, self.client.gather(futures)):
+            results[index].extend(found)
+        return results
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.client.close()

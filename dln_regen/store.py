@@ -1,0 +1,156 @@
+"""The run store: an SQLite file of the regeneration graph, written as the run goes.
+
+Every batch of tracked paths is committed in one transaction, keyed by its
+homotopy and the exact bytes of its start point. The graph is deterministic
+given the seed, so a resumed run replays it from the start: paths found in the
+store are read back instead of tracked, and only what the store lacks is
+tracked. A kill at any moment loses at most the batches in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from .errors import RunStoreError
+from .paths import HomotopyKey, Outcome, PathResult
+
+log = logging.getLogger(__name__)
+
+STORE_FILE = "store.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS run (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS paths (
+    homotopy TEXT NOT NULL,
+    start BLOB NOT NULL,
+    outcome TEXT NOT NULL,
+    endpoint BLOB,
+    condition_number REAL,
+    cycle_number INTEGER,
+    retracked INTEGER,
+    seconds REAL,
+    PRIMARY KEY (homotopy, start)
+);
+CREATE TABLE IF NOT EXISTS nodes (
+    depth INTEGER NOT NULL,
+    generators TEXT NOT NULL,
+    dims TEXT NOT NULL,
+    point BLOB NOT NULL
+);
+"""
+
+
+def homotopy_name(key: HomotopyKey) -> str:
+    data = asdict(key)
+    data["step"] = key.step.value
+    return json.dumps(data, sort_keys=True)
+
+
+def point_bytes(point) -> bytes:
+    return np.ascontiguousarray(point, dtype=complex).tobytes()
+
+
+def check_store(folder: Path, fingerprint: str) -> None:
+    """Refuse a store that is missing, corrupt or of another system, touching nothing."""
+    path = Path(folder) / STORE_FILE
+    if not path.is_file():
+        raise RunStoreError(f"{folder} is not a run folder: no {STORE_FILE} to resume")
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("integrity check failed")
+            row = db.execute("SELECT value FROM run WHERE name='fingerprint'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error as err:
+        raise RunStoreError(f"{path} is not a readable run store ({err})") from None
+    if row is None or row[0] != fingerprint:
+        raise RunStoreError(
+            f"{path} belongs to another system or seed; resume it with its own input "
+            "or choose another --out"
+        )
+
+
+class RunStore:
+    """Paths and nodes of one run, in ``folder/store.sqlite``."""
+
+    def __init__(self, folder: Path, fingerprint: str):
+        self.path = Path(folder) / STORE_FILE
+        self.db = sqlite3.connect(self.path)
+        self.db.executescript(SCHEMA)
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO run VALUES ('fingerprint', ?)",
+                            (fingerprint,))
+
+    def close(self):
+        self.db.close()
+
+    def known(self, key: HomotopyKey, points) -> dict[bytes, PathResult]:
+        """Results already stored for these start points of homotopy ``key``."""
+        name = homotopy_name(key)
+        found = {}
+        for start in map(point_bytes, points):
+            row = self.db.execute(
+                "SELECT outcome, endpoint, condition_number, cycle_number, retracked,"
+                " seconds FROM paths WHERE homotopy=? AND start=?", (name, start)
+            ).fetchone()
+            if row is not None:
+                found[start] = self._result(row)
+        return found
+
+    @staticmethod
+    def _result(row) -> PathResult:
+        outcome, endpoint, cond, cycle, retracked, seconds = row
+        point = None if endpoint is None else np.frombuffer(endpoint, dtype=complex).copy()
+        return PathResult(Outcome(outcome), point, cond, bool(retracked), seconds, cycle)
+
+    def record(self, key: HomotopyKey, points, results) -> None:
+        """Store one tracked batch in a single transaction."""
+        name = homotopy_name(key)
+        rows = [
+            (name, point_bytes(p), r.outcome.value,
+             None if r.point is None else point_bytes(r.point),
+             r.condition_number, r.cycle_number, int(r.retracked), r.seconds)
+            for p, r in zip(points, results)
+        ]
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO paths VALUES (?,?,?,?,?,?,?,?)", rows)
+
+    def record_level(self, depth: int, level) -> None:
+        """Store the nodes of a finished level (for inspection; resuming replays paths)."""
+        rows = [(node.depth, json.dumps(node.generators), json.dumps(node.dims),
+                 point_bytes(p)) for node, points in level.items() for p in points]
+        with self.db:
+            self.db.execute("DELETE FROM nodes WHERE depth=?", (depth,))
+            self.db.executemany("INSERT INTO nodes VALUES (?,?,?,?)", rows)
+
+    def n_paths(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM paths").fetchone()[0]
+
+    def stored_tracking(self, track_many):
+        """Wrap ``track_many`` so that stored paths are read back, new ones stored."""
+
+        def track(batches):
+            known = [self.known(key, points) for key, points in batches]
+            missing = [(key, [p for p in points if point_bytes(p) not in got])
+                       for (key, points), got in zip(batches, known)]
+            todo = [(k, pts) for k, pts in missing if pts]
+            fresh = iter(track_many(todo) if todo else [])
+            out = []
+            for (key, points), got, (_, new_points) in zip(batches, known, missing):
+                if new_points:
+                    new_results = next(fresh)
+                    self.record(key, new_points, new_results)
+                    got.update(zip(map(point_bytes, new_points), new_results))
+                out.append([got[point_bytes(p)] for p in points])
+            return out
+
+        return track
