@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures.process import BrokenProcessPool
 import functools
 import json
 import logging
@@ -25,10 +26,10 @@ from .trackers.bertini2 import degrees_of
 log = logging.getLogger("dln_regen")
 
 
-def fail(message: str) -> None:
-    """Report bad input on one line and exit with status 2 (usage error)."""
+def fail(message: str, status: int = 2) -> None:
+    """Report on one line and exit; status 2 is bad input (a usage error)."""
     click.echo(f"dln-regen: error: {message}", err=True)
-    sys.exit(2)
+    sys.exit(status)
 
 
 def clean_errors(command):
@@ -41,7 +42,11 @@ def clean_errors(command):
         except InputError as err:
             fail(str(err))
         except KeyboardInterrupt:
-            fail("interrupted; the run folder keeps what was written")
+            fail("interrupted; the run folder keeps every path tracked so far "
+                 "(finish it with --resume)", 130)
+        except BrokenProcessPool:
+            fail("a worker process died; the run folder keeps every path tracked so "
+                 "far (finish it with --resume)", 1)
 
     return wrapper
 

@@ -41,7 +41,8 @@ class TrackingOptions:
     endgame: str = "powerseries"  # of the first, double-precision pass
     max_step_size: float = 0.1
     max_newton_iterations: int = 2
-    retrack_seconds: float = 0.25  # wall-clock cap per path and pass
+    retrack_seconds: float = 0.25  # wall-clock cap per path in double precision
+    adaptive_seconds: float = 1.0  # and in the adaptive-precision re-track
 
 
 @dataclass(frozen=True)

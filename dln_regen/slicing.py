@@ -12,6 +12,9 @@ import numpy as np
 
 from .problem import Problem
 
+# Names the random stream of the regeneration's data, apart from the network's.
+REGENERATION_STREAM = 1
+
 
 @dataclass(frozen=True)
 class LinearForm:
@@ -39,7 +42,9 @@ class Slicing:
     @classmethod
     def draw(cls, problem: Problem, seed: int) -> "Slicing":
         """Draw the regeneration's random data for ``problem`` from ``seed``."""
-        rng = np.random.default_rng(seed)
+        # A stream of its own: the network's data are drawn from the same seed,
+        # and slices made from the same random bits would not be generic.
+        rng = np.random.default_rng([seed, REGENERATION_STREAM])
         start, slices, linears = [], [], []
         for group, n_linears in zip(problem.groups, problem.max_degrees):
             size = len(group.names)

@@ -10,6 +10,7 @@ singular endpoints cost a hundred times a regular one in adaptive precision.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import tempfile
@@ -30,8 +31,10 @@ FINITE_THRESHOLD = 1e5
 # near its epsilon (the seed files ask 1e-16), and in adaptive precision such a
 # tolerance makes every path ten times slower; endpoints are kept at 1e-11.
 TIGHTEST_FINAL_TOLERANCE = 1e-11
-# Seconds a path may take in the second double-precision pass.
-DOUBLE_RETRACK_CAP = 0.1
+# Endgame tolerances of the re-tracking passes: loose enough to settle paths
+# quickly, as their endpoints are sharpened by Newton's method afterwards.
+LOOSE_FINAL_TOLERANCE = "1e-6"
+ADAPTIVE_FINAL_TOLERANCE = "1e-8"
 
 
 def _bertini():
@@ -94,8 +97,9 @@ class Bertini2Tracker:
         self.bertini.random.set_random_seed(slicing.seed)  # the gamma draws
         self.system = parse_system(problem.system_text)
         self.groups = self._variable_groups()
+        self.patched = False
         self.master = self._new_system([])
-        self.master.auto_patch()
+        self._patch_master()
         self._slice_rows = [[self._linear(i, f) for f in forms]
                             for i, forms in enumerate(slicing.slices)]
         self._degree_rows = [[self._linear(i, f) for f in forms]
@@ -103,6 +107,19 @@ class Bertini2Tracker:
         self._homotopies = {}
 
     # -- building rows and systems -------------------------------------------------
+
+    def _patch_master(self):
+        """One patch per projective group, shared by every system of the run."""
+        if not any(g.projective for g in self.problem.groups):
+            return
+        try:
+            self.master.auto_patch()
+        except RuntimeError:
+            raise InputError(
+                "the Bertini 2 back end cannot patch a system that mixes projective and "
+                "affine variable groups; declare every group as hom_variable_group"
+            ) from None
+        self.patched = True
 
     def _variable_groups(self):
         """Bertini's variable groups, in the problem's group order."""
@@ -132,7 +149,7 @@ class Bertini2Tracker:
                 system.add_variable_group(group)
         if rows:
             system.add_functions(rows)
-        if hasattr(self, "master"):
+        if getattr(self, "patched", False):
             system.copy_patches(self.master)
         return system
 
@@ -188,6 +205,8 @@ class Bertini2Tracker:
 
     def on_patch(self, point: np.ndarray) -> np.ndarray:
         """Rescale each projective group of ``point`` onto the run's patch."""
+        if not self.patched:
+            return np.asarray(point)
         return np.asarray(self.master.rescale_point_to_fit_patch(np.asarray(point)))
 
     def start_point(self) -> np.ndarray:
@@ -210,35 +229,40 @@ class Bertini2Tracker:
         homotopy = self.homotopy(key)
         results = [None] * len(points)
         pending = list(range(len(points)))
-        for number, (mptype, endgame, extra) in enumerate(self._passes()):
+        for number, (mptype, endgame, extra, screening) in enumerate(self._passes()):
             if not pending:
                 break
             found = self._solve(homotopy, [points[k] for k in pending], mptype, endgame,
                                 extra, retracked=number > 0)
             for k, result in zip(pending, found):
                 results[k] = result
-            pending = [k for k in pending if results[k].needs_retrack]
+            pending = [k for k in pending if results[k].needs_retrack
+                       or (screening and results[k].is_success)]
         return results
 
     def _passes(self):
         """The precision passes of this run, cheapest first (measured on (2,2,2,2)).
 
-        Every pass is capped per path: a regular path takes milliseconds, while
-        paths creeping towards singular or non-isolated endpoints would take
-        seconds each. The power-series endgame in double precision resolves most
-        paths, several times faster than the Cauchy endgame; a Cauchy endgame
-        with more samples then settles most singular endpoints it left, and
-        adaptive precision takes what remains.
+        Each pass yields ``(mptype, endgame, settings, screening)``. Every pass
+        is capped per path: a regular path takes milliseconds, while paths creeping
+        towards singular or non-isolated endpoints would take seconds each. The
+        power-series endgame in double precision settles most paths, several times
+        faster than the Cauchy endgame. A screening pass in double precision with
+        a loose endgame tolerance then settles most of the rest as singular (a
+        singular endpoint is singular at any tolerance); what it finds regular is
+        not trusted at that tolerance and goes, with what remains, to adaptive
+        precision, whose endpoints are sharpened by Newton's method.
         """
         options = self.problem.tracking
-        cap = {"max_path_wall_clock_duration": repr(float(options.retrack_seconds))}
-        yield "double", options.endgame, cap
+        cap = repr(float(options.retrack_seconds))
+        yield "double", options.endgame, {"max_path_wall_clock_duration": cap}, False
         if options.precision == "double":
             return
-        yield "double", "cauchy", {"num_sample_points": 4,
-                                   "fail_safe_maximum_cycle_number": 20,
-                                   "max_path_wall_clock_duration": repr(DOUBLE_RETRACK_CAP)}
-        yield "adaptive", "powerseries", cap
+        yield "double", "powerseries", {"final_tolerance": LOOSE_FINAL_TOLERANCE,
+                                        "max_path_wall_clock_duration": cap}, True
+        yield "adaptive", "powerseries", {
+            "final_tolerance": ADAPTIVE_FINAL_TOLERANCE,
+            "max_path_wall_clock_duration": repr(float(options.adaptive_seconds))}, False
 
     def _solve(self, homotopy, points, mptype, endgame, extra, retracked):
         solver = self.bertini.nag_algorithm.HomotopySolver(
@@ -247,14 +271,29 @@ class Bertini2Tracker:
         self._configure(solver, extra)
         with captured_stderr():
             solver.solve(show_progress=False)
-        return [self._result(sol, meta, retracked)
-                for sol, meta in zip(solver.all_solutions(), solver.solution_metadata())]
+        results = [self._result(sol, meta, retracked)
+                   for sol, meta in zip(solver.all_solutions(), solver.solution_metadata())]
+        if mptype == "adaptive":
+            results = [self._sharpened(homotopy.target, r) for r in results]
+        return results
+
+    def _sharpened(self, target, result: PathResult) -> PathResult:
+        """Refine the endpoint of a loosely converged path with Bertini's Newton."""
+        if not result.is_success:
+            return result
+        point, code, _, _ = self.bertini.newton_refine(
+            target, result.point, tolerance=TIGHTEST_FINAL_TOLERANCE, max_iterations=8)
+        if not str(code).endswith("Success"):
+            return result
+        point = self.on_patch(np.array([complex(z) for z in point]))
+        return dataclasses.replace(result, point=point)
 
     def _configure(self, solver, extra):
         options = self.problem.tracking
         # Bertini stores exact values: floats go in as their decimal spelling.
+        extra = {"final_tolerance": repr(max(options.final_tolerance,
+                                             TIGHTEST_FINAL_TOLERANCE)), **extra}
         solver.set(
-            final_tolerance=repr(max(options.final_tolerance, TIGHTEST_FINAL_TOLERANCE)),
             condition_number_threshold=repr(options.condition_number_threshold),
             tracking_tolerance=repr(options.tracking_tolerance),
             newton_during_endgame=repr(options.tracking_tolerance_during_endgame),
