@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import InputError
 from .paths import HomotopyKey, Outcome, PathResult, Step
 from .problem import Problem
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # Two endpoints closer than this (relative, on the patch) are the same point.
 SAME_POINT_TOLERANCE = 1e-6
+# A coordinate below this (relative) counts as zero when pruning by point.
+ZERO_COORDINATE = 1e-8
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,21 @@ def lower(dims: tuple[int, ...], group: int) -> tuple[int, ...]:
     return tuple(e - (i == group) for i, e in enumerate(dims))
 
 
+def nonzero_indices(problem: Problem) -> tuple[int, ...]:
+    """Positions of the coordinates that must not vanish at any node."""
+    names = [name for group in problem.groups for name in group.names]
+    wanted = set(problem.nonzero_coordinates)
+    for k in problem.torus_groups:
+        if not 0 <= k < len(problem.groups):
+            raise InputError(f"algebraicTorusVariableGroups: no variable group {k} "
+                             f"(groups are numbered 0 to {len(problem.groups) - 1})")
+        wanted.update(problem.groups[k].names)
+    unknown = wanted - set(names)
+    if unknown:
+        raise InputError(f"nonzeroCoordinates names unknown variables: {sorted(unknown)}")
+    return tuple(i for i, name in enumerate(names) if name in wanted)
+
+
 def distinct(points: list[np.ndarray]) -> tuple[list[np.ndarray], int]:
     """Drop repeated points (a sign of path-jumping); return the rest and the count."""
     kept = []
@@ -100,6 +118,7 @@ class RegenerationGraph:
         self.observer = observer or (lambda event, **data: None)
         self.tally = Tally()
         self.tolerance = 10.0 ** problem.log_tolerance
+        self.nonzero_indices = nonzero_indices(problem)
 
     def _track_here(self, batches):
         return [self.tracker.track(key, points) for key, points in batches]
@@ -110,8 +129,10 @@ class RegenerationGraph:
         return abs(self.tracker.evaluate(depth, point)) < self.tolerance
 
     def pruned(self, point: np.ndarray) -> bool:
-        """Prune by point: requested nonzero coordinates or torus groups that vanish."""
-        return False
+        """Prune by point: a coordinate asked to be nonzero (``nonzeroCoordinates``,
+        ``algebraicTorusVariableGroups``) vanishes, so no solution of interest lies below."""
+        return any(abs(point[k]) < ZERO_COORDINATE * max(1.0, float(np.max(abs(point))))
+                   for k in self.nonzero_indices)
 
     def slice_batches(self, node: NodeKey, points) -> list[tuple[HomotopyKey, list]]:
         """The slice-step homotopies of a node's points that do not satisfy ``f_d``."""
@@ -163,7 +184,7 @@ class RegenerationGraph:
     def _distinct_nodes(self, nodes):
         out = {}
         for node, points in nodes.items():
-            kept, repeated = distinct(points)
+            kept, repeated = distinct([p for p in points if not self.pruned(p)])
             self.tally.repeated += repeated
             if repeated:
                 log.warning("%d repeated endpoints at %s (path-jumping?)", repeated, node)

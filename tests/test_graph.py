@@ -174,3 +174,39 @@ def test_affine_groups(text, solutions):
     assert len(found) == len(solutions)
     for got, want in zip(found, solutions):
         assert np.allclose(got, want, atol=1e-10)
+
+
+def network_problem(tmp_path, seed, **options):
+    """The (2,2,2) network's input folder, with extra driver options, read back."""
+    from dln_regen.bertini_io import read_problem, write_input_folder
+    from dln_regen.network import DeepLinearNetwork
+
+    folder = write_input_folder(DeepLinearNetwork((2, 2, 2), 1, seed), tmp_path / "in")
+    with open(folder / "inputFile.py", "a") as out:
+        for name, value in options.items():
+            out.write(f"{name} = {value!r}\n")
+    return read_problem(folder, degrees_of)
+
+
+def test_torus_pruning_keeps_only_full_support_points(tmp_path):
+    problem = network_problem(tmp_path, 3, algebraicTorusVariableGroups=[0, 1])
+    result = solve_problem(problem, 3)
+    assert result.summary["critical_points"] == 16
+    assert all(all(v for m in p.pattern for row in m for v in row) for p in result.points)
+
+
+def test_nonzero_coordinate_prunes_points_where_it_vanishes(tmp_path):
+    # w1_1 is W1[0, 0]; of the 33 points, 1 + 8 have it zero (all zero, and the
+    # pattern whose first hidden unit is off).
+    problem = network_problem(tmp_path, 3, nonzeroCoordinates=["w1_1"])
+    result = solve_problem(problem, 3)
+    assert result.summary["critical_points"] == 24
+    assert all(p.pattern[0][0][0] == 1 for p in result.points)
+
+
+def test_unknown_nonzero_coordinate_is_refused(tmp_path):
+    from dln_regen.errors import InputError
+
+    problem = network_problem(tmp_path, 3, nonzeroCoordinates=["w9_9"])
+    with pytest.raises(InputError, match="w9_9"):
+        solve_problem(problem, 3)
