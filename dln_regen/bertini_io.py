@@ -36,7 +36,10 @@ TRACKING_KEYS = {
     "condnumthreshold": ("condition_number_threshold", float),
     "maxstepsize": ("max_step_size", float),
     "maxnewtonits": ("max_newton_iterations", int),
-    "mptype": ("precision", lambda v: {"0": "double", "1": "multiple", "2": "adaptive"}[v]),
+    "mptype": (
+        "precision",
+        lambda v: {"0": "double", "1": "multiple", "2": "adaptive"}[v],
+    ),
     "endgamenum": ("endgame", lambda v: {"1": "powerseries", "2": "cauchy"}[v]),
 }
 
@@ -50,7 +53,9 @@ IGNORED_OPTIONS = {
 
 IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 SCIENTIFIC = re.compile(r"(?<![\w.])(\d+\.?\d*|\.\d+)[eE]([+-]?\d+)")
-DECLARATION = re.compile(r"\b(hom_variable_group|variable_group|function|constant)\b([^;]*);")
+DECLARATION = re.compile(
+    r"\b(hom_variable_group|variable_group|function|constant)\b([^;]*);"
+)
 
 
 def renamed_for_bertini2(text: str) -> tuple[str, dict[str, str]]:
@@ -68,7 +73,9 @@ def renamed_for_bertini2(text: str) -> tuple[str, dict[str, str]]:
                 new = f"c_{new}"
             renames[name] = new
     if renames:
-        pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, renames)) + r")\b")
+        pattern = re.compile(
+            r"(?<![\w.])(" + "|".join(map(re.escape, renames)) + r")\b"
+        )
         text = pattern.sub(lambda m: renames[m.group(1)], text)
     return text, renames
 
@@ -122,16 +129,22 @@ def read_tracking_options(text: str) -> TrackingOptions:
         if not line:
             continue
         if ":" not in line:
-            raise InputError(f"{TRACKING_FILE}: cannot read {line!r}; expected 'KEY : value;'")
+            raise InputError(
+                f"{TRACKING_FILE}: cannot read {line!r}; expected 'KEY : value;'"
+            )
         key, value = (part.strip() for part in line.split(":", 1))
         if key.lower() not in TRACKING_KEYS:
             known = ", ".join(sorted(k.upper() for k in TRACKING_KEYS))
-            raise InputError(f"{TRACKING_FILE}: unknown option {key!r}; supported: {known}")
+            raise InputError(
+                f"{TRACKING_FILE}: unknown option {key!r}; supported: {known}"
+            )
         field_name, convert = TRACKING_KEYS[key.lower()]
         try:
             values[field_name] = convert(value)
         except (ValueError, KeyError):
-            raise InputError(f"{TRACKING_FILE}: bad value {value!r} for {key}") from None
+            raise InputError(
+                f"{TRACKING_FILE}: bad value {value!r} for {key}"
+            ) from None
     return TrackingOptions(**values)
 
 
@@ -140,12 +153,17 @@ def read_python_options(path: Path) -> dict:
     try:
         tree = ast.parse(path.read_text(), filename=str(path))
     except SyntaxError as err:
-        raise InputError(f"{path}: not valid Python (line {err.lineno}): {err.msg}") from None
+        raise InputError(
+            f"{path}: not valid Python (line {err.lineno}): {err.msg}"
+        ) from None
     options = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            log.warning("%s: prune hook %s() is not run (files are read as data)",
-                        path.name, node.name)
+            log.warning(
+                "%s: prune hook %s() is not run (files are read as data)",
+                path.name,
+                node.name,
+            )
             continue
         if not isinstance(node, ast.Assign) or len(node.targets) != 1:
             continue
@@ -155,7 +173,9 @@ def read_python_options(path: Path) -> dict:
         try:
             options[target.id] = ast.literal_eval(node.value)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            log.warning("%s: %s is not a literal value and is ignored", path.name, target.id)
+            log.warning(
+                "%s: %s is not a literal value and is ignored", path.name, target.id
+            )
     return options
 
 
@@ -168,7 +188,9 @@ def read_options(folder: Path) -> dict:
         except yaml.YAMLError as err:
             raise InputError(f"{yaml_path}: not valid YAML: {err}") from None
         if not isinstance(options, dict):
-            raise InputError(f"{yaml_path}: expected a mapping of option names to values")
+            raise InputError(
+                f"{yaml_path}: expected a mapping of option names to values"
+            )
         return options
     py_path = folder / OPTIONS_PY
     return read_python_options(py_path) if py_path.exists() else {}
@@ -200,7 +222,9 @@ def read_problem(folder: Path, degrees_of) -> Problem:
     )
     text, renames = renamed_for_bertini2(plain_decimals(variables + "\n" + equations))
     for old, new in renames.items():
-        log.info("renamed %s to %s: Bertini 2 rejects names starting with 'i'", old, new)
+        log.info(
+            "renamed %s to %s: Bertini 2 rejects names starting with 'i'", old, new
+        )
     groups = read_variable_groups(text)
     options = read_options(folder)
     degrees = degrees_of(text, groups)

@@ -17,10 +17,23 @@ from .errors import InputError
 from .network import DeepLinearNetwork, parse_widths
 from .parallel import check_workers
 from .report import render_summary
-from .runner import (INPUT_FOLDER, check_run_folder, copy_input, fresh_seed, read_run,
-                     solve_network, solve_problem)
-from .table import (PUBLISHED_ROWS, finished_row, plot_table, render_markdown,
-                    render_text, row_folder)
+from .runner import (
+    INPUT_FOLDER,
+    check_run_folder,
+    copy_input,
+    fresh_seed,
+    read_run,
+    solve_network,
+    solve_problem,
+)
+from .table import (
+    PUBLISHED_ROWS,
+    finished_row,
+    plot_table,
+    render_markdown,
+    render_text,
+    row_folder,
+)
 from .trackers.bertini2 import degrees_of
 
 log = logging.getLogger("dln_regen")
@@ -42,11 +55,17 @@ def clean_errors(command):
         except InputError as err:
             fail(str(err))
         except KeyboardInterrupt:
-            fail("interrupted; the run folder keeps every path tracked so far "
-                 "(finish it with --resume)", 130)
+            fail(
+                "interrupted; the run folder keeps every path tracked so far "
+                "(finish it with --resume)",
+                130,
+            )
         except BrokenProcessPool:
-            fail("a worker process died; the run folder keeps every path tracked so "
-                 "far (finish it with --resume)", 1)
+            fail(
+                "a worker process died; the run folder keeps every path tracked so "
+                "far (finish it with --resume)",
+                1,
+            )
 
     return wrapper
 
@@ -65,11 +84,14 @@ def emit(data: dict, as_json: bool) -> None:
 
 
 seed_option = click.option(
-    "--seed", type=int, default=None,
+    "--seed",
+    type=int,
+    default=None,
     help="Seed of every random draw (data and regeneration); recorded in the run.",
 )
-json_option = click.option("--json", "as_json", is_flag=True,
-                           help="Print the summary as one JSON object.")
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print the summary as one JSON object."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,18 +110,29 @@ def main(verbose):
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     terminal = logging.StreamHandler()
     terminal.setLevel(level)  # the run log may ask the package for more than this
-    terminal.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s",
-                                            datefmt="%H:%M:%S"))
+    terminal.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
+    )
     logging.basicConfig(level=level, handlers=[terminal])
 
 
 @main.command()
 @click.argument("widths", nargs=-1, required=True)
-@click.option("--samples", "-m", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Number of data points (columns of X and Y).")
+@click.option(
+    "--samples",
+    "-m",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Number of data points (columns of X and Y).",
+)
 @seed_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to write (default: D_<widths>).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write (default: D_<widths>).",
+)
 @clean_errors
 def generate(widths, samples, seed, out):
     """Write the input folder of the network with widths D0 D1 ... DH+1."""
@@ -112,14 +145,27 @@ def generate(widths, samples, seed, out):
 
 
 run_options = [
-    click.option("--workers", type=int, default=None,
-                 help="Worker processes tracking paths [default: the machine's cores]."),
-    click.option("--order", type=click.Choice(["breadthFirst", "depthFirst"]), default=None,
-                 help="Exploration order [solve: breadthFirst; run: the folder's]."),
-    click.option("--resume", is_flag=True,
-                 help="Finish an interrupted run in its run folder."),
-    click.option("--scheduler", metavar="ADDRESS", default=None,
-                 help="Track on a dask.distributed cluster (e.g. tcp://host:8786)."),
+    click.option(
+        "--workers",
+        type=int,
+        default=None,
+        help="Worker processes tracking paths [default: the machine's cores].",
+    ),
+    click.option(
+        "--order",
+        type=click.Choice(["breadthFirst", "depthFirst"]),
+        default=None,
+        help="Exploration order [solve: breadthFirst; run: the folder's].",
+    ),
+    click.option(
+        "--resume", is_flag=True, help="Finish an interrupted run in its run folder."
+    ),
+    click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="Track on a dask.distributed cluster (e.g. tcp://host:8786).",
+    ),
     click.option("--quiet", "-q", is_flag=True, help="No progress display."),
     json_option,
 ]
@@ -139,8 +185,16 @@ def execute(problem, seed, out, workers, resume, scheduler, quiet, as_json, extr
 
         display = ProgressDisplay(problem.n_equations)
     try:
-        result = solve_problem(problem, seed, out, observer=display, workers=workers,
-                               resume=resume, scheduler=scheduler, extra=extra)
+        result = solve_problem(
+            problem,
+            seed,
+            out,
+            observer=display,
+            workers=workers,
+            resume=resume,
+            scheduler=scheduler,
+            extra=extra,
+        )
     finally:
         if display is not None:
             display.close()
@@ -149,14 +203,26 @@ def execute(problem, seed, out, workers, resume, scheduler, quiet, as_json, extr
 
 @main.command()
 @click.argument("widths", nargs=-1, required=True)
-@click.option("--samples", "-m", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Number of data points.")
+@click.option(
+    "--samples",
+    "-m",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Number of data points.",
+)
 @seed_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Run folder (default: dln-runs/D_<widths>-seed<seed>).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run folder (default: dln-runs/D_<widths>-seed<seed>).",
+)
 @with_run_options
 @clean_errors
-def solve(widths, samples, seed, out, workers, order, resume, scheduler, quiet, as_json):
+def solve(
+    widths, samples, seed, out, workers, order, resume, scheduler, quiet, as_json
+):
     """Generate the network D0 D1 ... DH+1, find its critical points, report them."""
     widths = parse_widths(widths)
     workers = check_workers(workers)
@@ -165,24 +231,41 @@ def solve(widths, samples, seed, out, workers, order, resume, scheduler, quiet, 
             raise InputError("--resume needs the run folder: --out DIR")
         problem, seed = resumed_problem(out, seed, order)
         if problem.widths != widths:
-            raise InputError(f"{out} is a run of widths {list(problem.widths or [])}, "
-                             f"not {list(widths)}")
+            raise InputError(
+                f"{out} is a run of widths {list(problem.widths or [])}, "
+                f"not {list(widths)}"
+            )
     else:
         seed = fresh_seed() if seed is None else seed
         out = out or default_run_folder(widths, seed)
         check_run_folder(out, resume=False)
         network = DeepLinearNetwork(widths, samples, seed)
-        input_folder = write_input_folder(network, out / INPUT_FOLDER, order or "breadthFirst")
+        input_folder = write_input_folder(
+            network, out / INPUT_FOLDER, order or "breadthFirst"
+        )
         problem = read_problem(input_folder, degrees_of)
-    execute(problem, seed, out, workers, resume, scheduler, quiet, as_json,
-            {"samples": samples})
+    execute(
+        problem,
+        seed,
+        out,
+        workers,
+        resume,
+        scheduler,
+        quiet,
+        as_json,
+        {"samples": samples},
+    )
 
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @seed_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Run folder (default: dln-runs/<folder name>-seed<seed>).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run folder (default: dln-runs/<folder name>-seed<seed>).",
+)
 @with_run_options
 @clean_errors
 def run(folder, seed, out, workers, order, resume, scheduler, quiet, as_json):
@@ -202,8 +285,17 @@ def run(folder, seed, out, workers, order, resume, scheduler, quiet, as_json):
         out = out or Path("dln-runs") / f"{Path(folder).resolve().name}-seed{seed}"
         check_run_folder(out, resume=False)
         copy_input(folder, out)
-    execute(problem, seed, out, workers, resume, scheduler, quiet, as_json,
-            {"input_folder": str(folder)})
+    execute(
+        problem,
+        seed,
+        out,
+        workers,
+        resume,
+        scheduler,
+        quiet,
+        as_json,
+        {"input_folder": str(folder)},
+    )
 
 
 def resumed_problem(folder, seed, order):
@@ -212,24 +304,48 @@ def resumed_problem(folder, seed, order):
     if seed is not None and seed != recorded:
         raise InputError(f"{folder} was run with seed {recorded}, not {seed}")
     if order and order != problem.exploration_order:
-        raise InputError(f"{folder} explores {problem.exploration_order}; "
-                         "a resumed run keeps its order")
+        raise InputError(
+            f"{folder} explores {problem.exploration_order}; "
+            "a resumed run keeps its order"
+        )
     return problem, recorded
 
 
 @main.command()
-@click.option("--widths", "extra_rows", multiple=True, metavar='"D0 D1 ..."',
-              help="Add a row for these widths (repeatable).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("dln-table"), show_default=True,
-              help="Folder of the rows' run folders and of table.md.")
-@click.option("--seed", type=int, default=1, show_default=True,
-              help="Seed of rows computed now; finished rows keep theirs.")
-@click.option("--workers", type=int, default=None,
-              help="Worker processes tracking paths [default: the machine's cores].")
+@click.option(
+    "--widths",
+    "extra_rows",
+    multiple=True,
+    metavar='"D0 D1 ..."',
+    help="Add a row for these widths (repeatable).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dln-table"),
+    show_default=True,
+    help="Folder of the rows' run folders and of table.md.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Seed of rows computed now; finished rows keep theirs.",
+)
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Worker processes tracking paths [default: the machine's cores].",
+)
 @json_option
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Draw the table to this PNG or SVG file.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Draw the table to this PNG or SVG file.",
+)
 @clean_errors
 def table(extra_rows, out, seed, workers, as_json, plot):
     """Regenerate the published table (2,2), (2,2,2), (2,2,2,2), and more rows.
@@ -251,7 +367,10 @@ def table(extra_rows, out, seed, workers, as_json, plot):
         click.echo(json.dumps(summaries))
     else:
         click.echo(render_text(summaries), nl=False)
-        click.echo(f"\nrun folders and table.md in {out}" + (f"; figure {plot}" if plot else ""))
+        click.echo(
+            f"\nrun folders and table.md in {out}"
+            + (f"; figure {plot}" if plot else "")
+        )
 
 
 def check_plot_path(plot) -> None:
@@ -261,7 +380,9 @@ def check_plot_path(plot) -> None:
     if plot.suffix.lower() not in (".png", ".svg"):
         raise InputError(f"--plot must name a .png or .svg file, got {plot}")
     if not plot.resolve().parent.is_dir():
-        raise InputError(f"--plot {plot}: folder {plot.resolve().parent} does not exist")
+        raise InputError(
+            f"--plot {plot}: folder {plot.resolve().parent} does not exist"
+        )
 
 
 def table_row(widths, out, seed, workers) -> dict:

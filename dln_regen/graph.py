@@ -83,12 +83,16 @@ def nonzero_indices(problem: Problem) -> tuple[int, ...]:
     wanted = set(problem.nonzero_coordinates)
     for k in problem.torus_groups:
         if not 0 <= k < len(problem.groups):
-            raise InputError(f"algebraicTorusVariableGroups: no variable group {k} "
-                             f"(groups are numbered 0 to {len(problem.groups) - 1})")
+            raise InputError(
+                f"algebraicTorusVariableGroups: no variable group {k} "
+                f"(groups are numbered 0 to {len(problem.groups) - 1})"
+            )
         wanted.update(problem.groups[k].names)
     unknown = wanted - set(names)
     if unknown:
-        raise InputError(f"nonzeroCoordinates names unknown variables: {sorted(unknown)}")
+        raise InputError(
+            f"nonzeroCoordinates names unknown variables: {sorted(unknown)}"
+        )
     return tuple(i for i, name in enumerate(names) if name in wanted)
 
 
@@ -97,7 +101,9 @@ def distinct(points: list[np.ndarray]) -> tuple[list[np.ndarray], int]:
     kept = []
     for point in points:
         scale = max(1.0, float(np.max(abs(point))))
-        if all(np.max(abs(point - other)) > SAME_POINT_TOLERANCE * scale for other in kept):
+        if all(
+            np.max(abs(point - other)) > SAME_POINT_TOLERANCE * scale for other in kept
+        ):
             kept.append(point)
     return kept, len(points) - len(kept)
 
@@ -117,7 +123,7 @@ class RegenerationGraph:
         self.track_many = track_many or self._track_here
         self.observer = observer or (lambda event, **data: None)
         self.tally = Tally()
-        self.tolerance = 10.0 ** problem.log_tolerance
+        self.tolerance = 10.0**problem.log_tolerance
         self.nonzero_indices = nonzero_indices(problem)
 
     def _track_here(self, batches):
@@ -131,19 +137,24 @@ class RegenerationGraph:
     def pruned(self, point: np.ndarray) -> bool:
         """Prune by point: a coordinate asked to be nonzero (``nonzeroCoordinates``,
         ``algebraicTorusVariableGroups``) vanishes, so no solution of interest lies below."""
-        return any(abs(point[k]) < ZERO_COORDINATE * max(1.0, float(np.max(abs(point))))
-                   for k in self.nonzero_indices)
+        return any(
+            abs(point[k]) < ZERO_COORDINATE * max(1.0, float(np.max(abs(point))))
+            for k in self.nonzero_indices
+        )
 
     def slice_batches(self, node: NodeKey, points) -> list[tuple[HomotopyKey, list]]:
         """The slice-step homotopies of a node's points that do not satisfy ``f_d``."""
         batches = []
         degrees = self.problem.degrees[node.depth]
         for group, e in enumerate(node.dims):
-            if e == 0 or not reachable(self.problem, node.depth + 1, lower(node.dims, group)):
+            if e == 0 or not reachable(
+                self.problem, node.depth + 1, lower(node.dims, group)
+            ):
                 continue
             for linear in range(degrees[group]):
-                key = HomotopyKey(Step.SLICE, node.depth, node.generators, node.dims,
-                                  group, linear)
+                key = HomotopyKey(
+                    Step.SLICE, node.depth, node.generators, node.dims, group, linear
+                )
                 batches.append((key, points))
         return batches
 
@@ -156,7 +167,9 @@ class RegenerationGraph:
             for point in points:
                 (staying if self.vanishes(node.depth, point) else moving).append(point)
             if staying and reachable(self.problem, node.depth + 1, node.dims):
-                following[NodeKey(node.depth + 1, node.generators, node.dims)] += staying
+                following[NodeKey(node.depth + 1, node.generators, node.dims)] += (
+                    staying
+                )
             if moving:
                 slice_work += self.slice_batches(node, moving)
         equation_work = self._equation_batches(slice_work)
@@ -169,8 +182,9 @@ class RegenerationGraph:
         """Track the slice steps; gather their endpoints by equation homotopy."""
         gathered = defaultdict(list)
         for (key, _), results in zip(slice_work, self._run(slice_work)):
-            target = HomotopyKey(Step.EQUATION, key.depth, key.generators,
-                                 lower(key.dims, key.group))
+            target = HomotopyKey(
+                Step.EQUATION, key.depth, key.generators, lower(key.dims, key.group)
+            )
             gathered[target] += [r.point for r in results if r.is_success]
         return [(key, points) for key, points in gathered.items() if points]
 
@@ -187,7 +201,9 @@ class RegenerationGraph:
             kept, repeated = distinct([p for p in points if not self.pruned(p)])
             self.tally.repeated += repeated
             if repeated:
-                log.warning("%d repeated endpoints at %s (path-jumping?)", repeated, node)
+                log.warning(
+                    "%d repeated endpoints at %s (path-jumping?)", repeated, node
+                )
             out[node] = kept
         return out
 
@@ -201,8 +217,12 @@ class RegenerationGraph:
             final = self.explore_depth_first(level)
         else:
             final = self.explore_breadth_first(level)
-        return [p for node, points in final.items() if is_target(self.problem, node.dims)
-                for p in points]
+        return [
+            p
+            for node, points in final.items()
+            if is_target(self.problem, node.dims)
+            for p in points
+        ]
 
     def explore_breadth_first(self, level):
         """Level by level: all points of a depth share their homotopies' batches."""
@@ -211,10 +231,20 @@ class RegenerationGraph:
             level = self.step(level)
             n_points = sum(len(p) for p in level.values())
             self.tally.points_by_depth[depth + 1] = n_points
-            log.info("depth %d: %d points, %d paths so far, %.2f s", depth + 1, n_points,
-                     self.tally.paths_tracked, time.perf_counter() - t0)
-            self.observer("level", depth=depth + 1, points=n_points,
-                          seconds=time.perf_counter() - t0, nodes=level)
+            log.info(
+                "depth %d: %d points, %d paths so far, %.2f s",
+                depth + 1,
+                n_points,
+                self.tally.paths_tracked,
+                time.perf_counter() - t0,
+            )
+            self.observer(
+                "level",
+                depth=depth + 1,
+                points=n_points,
+                seconds=time.perf_counter() - t0,
+                nodes=level,
+            )
         return level
 
     def explore_depth_first(self, level):
@@ -230,6 +260,11 @@ class RegenerationGraph:
                 self.tally.points_by_depth[child.depth] += len(found)
                 stack.extend((child, [p]) for p in found)
         final = self._distinct_nodes(final)
-        self.observer("level", depth=self.problem.n_equations,
-                      points=sum(len(p) for p in final.values()), seconds=0.0, nodes=final)
+        self.observer(
+            "level",
+            depth=self.problem.n_equations,
+            points=sum(len(p) for p in final.values()),
+            seconds=0.0,
+            nodes=final,
+        )
         return final

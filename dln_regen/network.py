@@ -30,7 +30,9 @@ def parse_widths(values) -> tuple[int, ...]:
         try:
             width = int(str(value))
         except ValueError:
-            raise InputError(f"widths must be positive integers, got {value!r}") from None
+            raise InputError(
+                f"widths must be positive integers, got {value!r}"
+            ) from None
         if width <= 0:
             raise InputError(f"widths must be positive integers, got {value!r}")
         widths.append(width)
@@ -77,7 +79,9 @@ class NetworkData:
 def exact_decimal(z: complex) -> str:
     """A complex number as ``a+b*I`` with plain decimals Bertini reads exactly."""
     re_part = np.format_float_positional(z.real, precision=CONSTANT_DIGITS, trim="-")
-    im_part = np.format_float_positional(abs(z.imag), precision=CONSTANT_DIGITS, trim="-")
+    im_part = np.format_float_positional(
+        abs(z.imag), precision=CONSTANT_DIGITS, trim="-"
+    )
     sign = "-" if z.imag < 0 else "+"
     return f"{re_part}{sign}{im_part}*I"
 
@@ -158,13 +162,18 @@ class DeepLinearNetwork:
         """
         n = self.n_layers
         h_all = sympy.Mul(*self.homogenizers)
-        residual = self._product(1, n, self.widths[0]) * self.x_symbols - h_all * self.y_symbols
+        residual = (
+            self._product(1, n, self.widths[0]) * self.x_symbols
+            - h_all * self.y_symbols
+        )
         rows = []
         for k in range(n, 0, -1):
             a_x = self._product(1, k - 1, self.widths[0]) * self.x_symbols
             b = self._product(k + 1, n, self.widths[k])
             loss_part = b.T * residual * a_x.T
-            pad = sympy.Mul(*[h**2 for j, h in enumerate(self.homogenizers) if j != k - 1])
+            pad = sympy.Mul(
+                *[h**2 for j, h in enumerate(self.homogenizers) if j != k - 1]
+            )
             mat = self.weights[k - 1]
             nrows, ncols = mat.shape
             for c in range(ncols):
@@ -215,7 +224,8 @@ class DeepLinearNetwork:
     def variables_text(self) -> str:
         """The ``bertiniInput_variables`` file: one projective group per layer."""
         return "".join(
-            "hom_variable_group " + ", ".join(names) + ";\n" for names in self.group_names()
+            "hom_variable_group " + ", ".join(names) + ";\n"
+            for names in self.group_names()
         )
 
     def dehomogenized_weights(self, groups: list[np.ndarray]) -> list[np.ndarray]:

@@ -26,7 +26,11 @@ _worker_state = {}
 
 
 def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (
+        len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count()
+    )
 
 
 def check_workers(workers: int) -> int:
@@ -65,14 +69,19 @@ class WorkerPool:
         context = multiprocessing.get_context("forkserver")
         self.workers = workers
         self.executor = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(problem, seed)
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(problem, seed),
         )
 
     def track_many(self, batches):
         """Results of every batch, in order, computed in the workers."""
         # Several tasks per worker so that one slow path does not idle the others.
         tasks = split_batches(batches, TASKS_PER_WORKER * self.workers)
-        futures = [self.executor.submit(_track, key, points) for _, key, points in tasks]
+        futures = [
+            self.executor.submit(_track, key, points) for _, key, points in tasks
+        ]
         results = [[] for _ in batches]
         for (index, _, _), future in zip(tasks, futures):
             results[index].extend(future.result())

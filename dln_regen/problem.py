@@ -42,7 +42,7 @@ class TrackingOptions:
     max_step_size: float = 0.1
     max_newton_iterations: int = 2
     retrack_seconds: float = 0.25  # wall-clock cap per path in double precision
-    adaptive_seconds: float = 1.0  # and in the adaptive-precision re-track
+    adaptive_seconds: float = 3.0  # and in the adaptive-precision re-track
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,8 @@ class Problem:
     def max_degrees(self) -> tuple[int, ...]:
         """Largest degree of any equation in each group: the degree linears to draw."""
         return tuple(
-            max((deg[i] for deg in self.degrees), default=0) for i in range(len(self.groups))
+            max((deg[i] for deg in self.degrees), default=0)
+            for i in range(len(self.groups))
         )
 
     def fingerprint(self) -> str:

@@ -71,7 +71,10 @@ def is_at_infinity(problem: Problem, groups) -> bool:
 
 def affine_parts(problem: Problem, groups) -> list[np.ndarray]:
     """Each group dehomogenized (divided by its first coordinate when projective)."""
-    return [g[1:] / g[0] if spec.projective else g for spec, g in zip(problem.groups, groups)]
+    return [
+        g[1:] / g[0] if spec.projective else g
+        for spec, g in zip(problem.groups, groups)
+    ]
 
 
 def support(values: np.ndarray, scale: float) -> np.ndarray:
@@ -135,7 +138,9 @@ def summary(problem, widths, points, tally, seconds, seed, extra=None) -> dict:
         "retracked": tally.retracked,
         "singular_endpoints": tally.outcomes.get("singular", 0),
         "repeated_endpoints": tally.repeated,
-        "points_by_depth": {str(k): v for k, v in sorted(tally.points_by_depth.items())},
+        "points_by_depth": {
+            str(k): v for k, v in sorted(tally.points_by_depth.items())
+        },
         "seconds": round(seconds, 3),
         "seed": seed,
         "exploration_order": problem.exploration_order,
@@ -149,18 +154,24 @@ def render_summary(data: dict) -> str:
     widths = data.get("widths")
     head = f"{data['critical_points']} critical points"
     if widths:
-        head += " for widths (d0..d{}) = {}".format(len(widths) - 1, " ".join(map(str, widths)))
+        head += " for widths (d0..d{}) = {}".format(
+            len(widths) - 1, " ".join(map(str, widths))
+        )
     lines = [head]
     lines.append(
         "paths tracked {paths_tracked}, re-tracked {retracked}, failures {failures}, "
         "{seconds:.2f} s, seed {seed}".format(**data)
     )
     if data.get("at_infinity"):
-        lines.append(f"{data['at_infinity']} nonsingular solutions at infinity (not counted)")
+        lines.append(
+            f"{data['at_infinity']} nonsingular solutions at infinity (not counted)"
+        )
     n = len(data["patterns"][0]["weights"]) if data["patterns"] else 0
     names = " ".join(f"W{k}" for k in range(n, 0, -1))
     lines.append("")
-    lines.append(f"partition by sparsity pattern (* nonzero, 0 zero; matrices {names}):")
+    lines.append(
+        f"partition by sparsity pattern (* nonzero, 0 zero; matrices {names}):"
+    )
     for item in data["patterns"]:
         drawing = draw_pattern(item["weights"])
         lines.append(f"{item['count']:>8}  {drawing[0]}")

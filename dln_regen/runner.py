@@ -56,7 +56,9 @@ def normalized(problem: Problem, point: np.ndarray) -> np.ndarray:
     """Scale each projective group to largest modulus one (residuals become relative)."""
     parts = []
     for spec, coords in zip(problem.groups, split_groups(problem, point)):
-        parts.append(coords / coords[np.argmax(abs(coords))] if spec.projective else coords)
+        parts.append(
+            coords / coords[np.argmax(abs(coords))] if spec.projective else coords
+        )
     return np.concatenate(parts)
 
 
@@ -78,11 +80,15 @@ def check_run_folder(folder: Path, resume: bool) -> None:
     folder = Path(folder)
     if resume:
         if not (folder / RUN_FILE).is_file() or not (folder / STORE_FILE).is_file():
-            raise RunStoreError(f"{folder} is not a run folder (no {RUN_FILE} and "
-                                f"{STORE_FILE}); nothing to resume")
+            raise RunStoreError(
+                f"{folder} is not a run folder (no {RUN_FILE} and "
+                f"{STORE_FILE}); nothing to resume"
+            )
     elif (folder / STORE_FILE).exists() or (folder / SUMMARY_FILE).exists():
-        raise RunStoreError(f"{folder} already holds a run; add --resume to finish it "
-                            "or choose another --out")
+        raise RunStoreError(
+            f"{folder} already holds a run; add --resume to finish it "
+            "or choose another --out"
+        )
 
 
 def read_run(folder: Path) -> tuple[Problem, int]:
@@ -92,15 +98,20 @@ def read_run(folder: Path) -> tuple[Problem, int]:
         data = json.loads((Path(folder) / RUN_FILE).read_text())
         problem, seed = Problem.from_dict(data["problem"]), int(data["seed"])
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise RunStoreError(f"{folder}/{RUN_FILE} is not a readable run record "
-                            f"({err})") from None
+        raise RunStoreError(
+            f"{folder}/{RUN_FILE} is not a readable run record ({err})"
+        ) from None
     check_store(folder, store_fingerprint(problem, seed))
     return problem, seed
 
 
 def write_run_record(folder: Path, problem: Problem, seed: int) -> None:
-    record = {"seed": seed, "version": __version__,
-              "fingerprint": store_fingerprint(problem, seed), "problem": problem.to_dict()}
+    record = {
+        "seed": seed,
+        "version": __version__,
+        "fingerprint": store_fingerprint(problem, seed),
+        "problem": problem.to_dict(),
+    }
     (folder / RUN_FILE).write_text(json.dumps(record, indent=1))
 
 
@@ -128,15 +139,26 @@ def tracking_backend(stack, problem, seed, tracker, workers, scheduler):
     if scheduler:
         from .cluster import ClusterTracking
 
-        return stack.enter_context(ClusterTracking(scheduler, problem, seed)).track_many, 0
+        return stack.enter_context(
+            ClusterTracking(scheduler, problem, seed)
+        ).track_many, 0
     if workers > 1 and problem.exploration_order == "breadthFirst":
-        return stack.enter_context(WorkerPool(problem, seed, workers)).track_many, workers
+        return stack.enter_context(
+            WorkerPool(problem, seed, workers)
+        ).track_many, workers
     return (lambda batches: [tracker.track(key, pts) for key, pts in batches]), 1
 
 
-def solve_problem(problem: Problem, seed: int, folder: Path | None = None,
-                  observer=None, workers: int = 1, resume: bool = False,
-                  scheduler: str | None = None, extra=None) -> RunResult:
+def solve_problem(
+    problem: Problem,
+    seed: int,
+    folder: Path | None = None,
+    observer=None,
+    workers: int = 1,
+    resume: bool = False,
+    scheduler: str | None = None,
+    extra=None,
+) -> RunResult:
     """Solve ``problem`` with the regeneration drawn from ``seed``; write ``folder``.
 
     With ``workers > 1`` the paths of each breadth-first level are tracked in that
@@ -155,17 +177,29 @@ def solve_problem(problem: Problem, seed: int, folder: Path | None = None,
             store = RunStore(folder, store_fingerprint(problem, seed))
             stack.callback(store.close)
             if resume:
-                log.info("resuming %s: %d paths already tracked", folder, store.n_paths())
+                log.info(
+                    "resuming %s: %d paths already tracked", folder, store.n_paths()
+                )
         tracker = make_tracker(problem, seed)
-        track_many, workers = tracking_backend(stack, problem, seed, tracker, workers,
-                                               scheduler)
+        track_many, workers = tracking_backend(
+            stack, problem, seed, tracker, workers, scheduler
+        )
         if store is not None:
             track_many = store.stored_tracking(track_many)
-        graph = RegenerationGraph(problem, tracker, track_many,
-                                  chain_observers(observer, store))
+        graph = RegenerationGraph(
+            problem, tracker, track_many, chain_observers(observer, store)
+        )
         endpoints = graph.explore()
-    return finish_run(problem, seed, folder, tracker, graph, endpoints,
-                      time.perf_counter() - t0, {"workers": workers, **(extra or {})})
+    return finish_run(
+        problem,
+        seed,
+        folder,
+        tracker,
+        graph,
+        endpoints,
+        time.perf_counter() - t0,
+        {"workers": workers, **(extra or {})},
+    )
 
 
 def chain_observers(observer, store):
@@ -182,26 +216,49 @@ def chain_observers(observer, store):
 
 def finish_run(problem, seed, folder, tracker, graph, endpoints, seconds, extra):
     """Turn the endpoints into critical points; write the summary and the points."""
-    finite = [p for p in endpoints if not is_at_infinity(problem, split_groups(problem, p))]
-    points = [critical_point(problem, p, relative_residual(tracker, problem, p))
-              for p in finite]
-    info = {"at_infinity": len(endpoints) - len(finite), "version": __version__, **extra}
-    data = summary(problem, infer_widths(problem), points, graph.tally, seconds, seed, info)
+    finite = [
+        p for p in endpoints if not is_at_infinity(problem, split_groups(problem, p))
+    ]
+    points = [
+        critical_point(problem, p, relative_residual(tracker, problem, p))
+        for p in finite
+    ]
+    info = {
+        "at_infinity": len(endpoints) - len(finite),
+        "version": __version__,
+        **extra,
+    }
+    data = summary(
+        problem, infer_widths(problem), points, graph.tally, seconds, seed, info
+    )
     if folder is not None:
         data["run_folder"] = str(folder)
         write_results(folder, data, points)
     return RunResult(data, points, folder)
 
 
-def solve_network(widths, samples: int, seed: int, folder: Path, workers: int = 1,
-                  order: str = "breadthFirst", observer=None) -> RunResult:
+def solve_network(
+    widths,
+    samples: int,
+    seed: int,
+    folder: Path,
+    workers: int = 1,
+    order: str = "breadthFirst",
+    observer=None,
+) -> RunResult:
     """Generate a network's input folder inside ``folder``, then solve it there."""
     check_run_folder(folder, resume=False)
     network = DeepLinearNetwork(widths, samples, seed)
     input_folder = write_input_folder(network, Path(folder) / INPUT_FOLDER, order)
     problem = read_problem(input_folder, degrees_of)
-    return solve_problem(problem, seed, folder, observer=observer, workers=workers,
-                         extra={"samples": samples})
+    return solve_problem(
+        problem,
+        seed,
+        folder,
+        observer=observer,
+        workers=workers,
+        extra={"samples": samples},
+    )
 
 
 def write_results(folder: Path, data: dict, points) -> None:

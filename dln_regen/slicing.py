@@ -51,9 +51,16 @@ class Slicing:
             point = _gaussian(rng, size)
             start.append(point)
             slices.append(
-                tuple(_form_through(rng, point, group.projective) for _ in range(group.dimension))
+                tuple(
+                    _form_through(rng, point, group.projective)
+                    for _ in range(group.dimension)
+                )
             )
-            linears.append(tuple(_random_form(rng, size, group.projective) for _ in range(n_linears)))
+            linears.append(
+                tuple(
+                    _random_form(rng, size, group.projective) for _ in range(n_linears)
+                )
+            )
         return cls(seed, tuple(start), tuple(slices), tuple(linears))
 
     def start_coordinates(self) -> np.ndarray:

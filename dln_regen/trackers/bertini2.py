@@ -14,7 +14,6 @@ import dataclasses
 import logging
 import os
 import tempfile
-import time
 
 import numpy as np
 
@@ -73,15 +72,19 @@ def degrees_of(text: str, groups) -> list[list[int]]:
     system = parse_system(text)
     per_group = list(system.hom_variable_groups()) + list(system.variable_groups())
     if len(per_group) != len(groups):
-        raise InputError(f"the variables file declares {len(groups)} groups, Bertini read "
-                         f"{len(per_group)}")
+        raise InputError(
+            f"the variables file declares {len(groups)} groups, Bertini read "
+            f"{len(per_group)}"
+        )
     by_first_name = {str(g[0]): g for g in per_group}
     columns = []
     for group in groups:
         try:
             columns.append(list(system.degrees(by_first_name[group.names[0]])))
         except KeyError:
-            raise InputError(f"variable group starting {group.names[0]} not found") from None
+            raise InputError(
+                f"variable group starting {group.names[0]} not found"
+            ) from None
     if any(d < 0 for col in columns for d in col):
         raise InputError("every equation must be a polynomial in the variables")
     return [list(row) for row in zip(*columns)]
@@ -100,10 +103,14 @@ class Bertini2Tracker:
         self.patched = False
         self.master = self._new_system([])
         self._patch_master()
-        self._slice_rows = [[self._linear(i, f) for f in forms]
-                            for i, forms in enumerate(slicing.slices)]
-        self._degree_rows = [[self._linear(i, f) for f in forms]
-                             for i, forms in enumerate(slicing.degree_linears)]
+        self._slice_rows = [
+            [self._linear(i, f) for f in forms]
+            for i, forms in enumerate(slicing.slices)
+        ]
+        self._degree_rows = [
+            [self._linear(i, f) for f in forms]
+            for i, forms in enumerate(slicing.degree_linears)
+        ]
         self._homotopies = {}
 
     # -- building rows and systems -------------------------------------------------
@@ -123,13 +130,17 @@ class Bertini2Tracker:
 
     def _variable_groups(self):
         """Bertini's variable groups, in the problem's group order."""
-        found = list(self.system.hom_variable_groups()) + list(self.system.variable_groups())
+        found = list(self.system.hom_variable_groups()) + list(
+            self.system.variable_groups()
+        )
         by_first = {str(g[0]): g for g in found}
         return [by_first[g.names[0]] for g in self.problem.groups]
 
     def _coefficient(self, z: complex):
         mp = self.bertini.multiprec
-        return self.bertini.coefficient(mp.complex_mp(repr(float(z.real)), repr(float(z.imag))))
+        return self.bertini.coefficient(
+            mp.complex_mp(repr(float(z.real)), repr(float(z.imag)))
+        )
 
     def _linear(self, group: int, form: LinearForm):
         row = None
@@ -196,8 +207,16 @@ class Bertini2Tracker:
         Drawn here rather than by Bertini so that every worker process builds the
         same homotopy, whatever order it meets them in.
         """
-        words = [self.slicing.seed, list(Step).index(key.step), key.depth, key.group + 1,
-                 key.linear + 1, *key.generators, len(key.generators), *key.dims]
+        words = [
+            self.slicing.seed,
+            list(Step).index(key.step),
+            key.depth,
+            key.group + 1,
+            key.linear + 1,
+            *key.generators,
+            len(key.generators),
+            *key.dims,
+        ]
         angle = np.random.default_rng(words).uniform(0, 2 * np.pi)
         return complex(np.cos(angle), np.sin(angle))
 
@@ -232,12 +251,21 @@ class Bertini2Tracker:
         for number, (mptype, endgame, extra, screening) in enumerate(self._passes()):
             if not pending:
                 break
-            found = self._solve(homotopy, [points[k] for k in pending], mptype, endgame,
-                                extra, retracked=number > 0)
+            found = self._solve(
+                homotopy,
+                [points[k] for k in pending],
+                mptype,
+                endgame,
+                extra,
+                retracked=number > 0,
+            )
             for k, result in zip(pending, found):
                 results[k] = result
-            pending = [k for k in pending if results[k].needs_retrack
-                       or (screening and results[k].is_success)]
+            pending = [
+                k
+                for k in pending
+                if results[k].needs_retrack or (screening and results[k].is_success)
+            ]
         return results
 
     def _passes(self):
@@ -258,11 +286,24 @@ class Bertini2Tracker:
         yield "double", options.endgame, {"max_path_wall_clock_duration": cap}, False
         if options.precision == "double":
             return
-        yield "double", "powerseries", {"final_tolerance": LOOSE_FINAL_TOLERANCE,
-                                        "max_path_wall_clock_duration": cap}, True
-        yield "adaptive", "powerseries", {
-            "final_tolerance": ADAPTIVE_FINAL_TOLERANCE,
-            "max_path_wall_clock_duration": repr(float(options.adaptive_seconds))}, False
+        yield (
+            "double",
+            "powerseries",
+            {
+                "final_tolerance": LOOSE_FINAL_TOLERANCE,
+                "max_path_wall_clock_duration": cap,
+            },
+            True,
+        )
+        yield (
+            "adaptive",
+            "powerseries",
+            {
+                "final_tolerance": ADAPTIVE_FINAL_TOLERANCE,
+                "max_path_wall_clock_duration": repr(float(options.adaptive_seconds)),
+            },
+            False,
+        )
 
     def _solve(self, homotopy, points, mptype, endgame, extra, retracked):
         solver = self.bertini.nag_algorithm.HomotopySolver(
@@ -271,8 +312,10 @@ class Bertini2Tracker:
         self._configure(solver, extra)
         with captured_stderr():
             solver.solve(show_progress=False)
-        results = [self._result(sol, meta, retracked)
-                   for sol, meta in zip(solver.all_solutions(), solver.solution_metadata())]
+        results = [
+            self._result(sol, meta, retracked)
+            for sol, meta in zip(solver.all_solutions(), solver.solution_metadata())
+        ]
         if mptype == "adaptive":
             results = [self._sharpened(homotopy.target, r) for r in results]
         return results
@@ -282,7 +325,8 @@ class Bertini2Tracker:
         if not result.is_success:
             return result
         point, code, _, _ = self.bertini.newton_refine(
-            target, result.point, tolerance=TIGHTEST_FINAL_TOLERANCE, max_iterations=8)
+            target, result.point, tolerance=TIGHTEST_FINAL_TOLERANCE, max_iterations=8
+        )
         if not str(code).endswith("Success"):
             return result
         point = self.on_patch(np.array([complex(z) for z in point]))
@@ -291,8 +335,12 @@ class Bertini2Tracker:
     def _configure(self, solver, extra):
         options = self.problem.tracking
         # Bertini stores exact values: floats go in as their decimal spelling.
-        extra = {"final_tolerance": repr(max(options.final_tolerance,
-                                             TIGHTEST_FINAL_TOLERANCE)), **extra}
+        extra = {
+            "final_tolerance": repr(
+                max(options.final_tolerance, TIGHTEST_FINAL_TOLERANCE)
+            ),
+            **extra,
+        }
         solver.set(
             condition_number_threshold=repr(options.condition_number_threshold),
             tracking_tolerance=repr(options.tracking_tolerance),
@@ -313,10 +361,18 @@ class Bertini2Tracker:
             outcome = Outcome.FAILED
         elif not np.all(np.isfinite(point)) or np.max(abs(point)) > FINITE_THRESHOLD:
             outcome = Outcome.AT_INFINITY
-        elif meta.is_singular or cond > self.problem.tracking.condition_number_threshold:
+        elif (
+            meta.is_singular or cond > self.problem.tracking.condition_number_threshold
+        ):
             outcome = Outcome.SINGULAR
         else:
             outcome = Outcome.SUCCESS
         point = self.on_patch(point) if outcome is Outcome.SUCCESS else None
-        return PathResult(outcome, point, cond, retracked, float(meta.path_time_seconds),
-                          int(meta.cycle_num))
+        return PathResult(
+            outcome,
+            point,
+            cond,
+            retracked,
+            float(meta.path_time_seconds),
+            int(meta.cycle_num),
+        )
