@@ -339,6 +339,12 @@ def resumed_problem(folder, seed, order):
     default=None,
     help="Worker processes tracking paths [default: the machine's cores].",
 )
+@click.option(
+    "--published/--no-published",
+    default=True,
+    show_default=True,
+    help="Include the published rows (2,2), (2,2,2), (2,2,2,2).",
+)
 @json_option
 @click.option(
     "--plot",
@@ -347,17 +353,19 @@ def resumed_problem(folder, seed, order):
     help="Draw the table to this PNG or SVG file.",
 )
 @clean_errors
-def table(extra_rows, out, seed, workers, as_json, plot):
+def table(extra_rows, out, seed, workers, published, as_json, plot):
     """Regenerate the published table (2,2), (2,2,2), (2,2,2,2), and more rows.
 
     Rows already finished in --out are read back, not computed again.
     """
     workers = check_workers(workers)
-    rows = list(PUBLISHED_ROWS)
+    rows = list(PUBLISHED_ROWS) if published else []
     for text in extra_rows:
         widths = parse_widths(text.replace(",", " ").split())
         if widths not in rows:
             rows.append(widths)
+    if not rows:
+        raise InputError("no rows: give --widths, or drop --no-published")
     check_plot_path(plot)
     summaries = [table_row(widths, out, seed, workers) for widths in rows]
     (Path(out) / "table.md").write_text(render_markdown(summaries))

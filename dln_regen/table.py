@@ -110,7 +110,7 @@ def _draw_matrices(ax, x, y, matrices) -> None:
     for matrix in matrices:
         rows = len(matrix)
         text = "\n".join(" ".join("*" if v else "0" for v in r) for r in matrix)
-        ax.text(x, y, f"{text}", fontsize=max(4, 9 - rows), va="center",
+        ax.text(x, y, f"{text}", fontsize=max(6, 12 - rows), va="center",
                 family="monospace", linespacing=0.9,
                 bbox={"boxstyle": "square,pad=0.15", "fill": False, "linewidth": 0.5})
-        x += 0.035 * len(matrix[0]) + 0.03
+        x += 0.05 * len(matrix[0]) + 0.04
