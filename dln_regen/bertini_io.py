@@ -59,25 +59,42 @@ DECLARATION = re.compile(
 
 
 def renamed_for_bertini2(text: str) -> tuple[str, dict[str, str]]:
-    """Rename identifiers Bertini 2's parser rejects (those starting with ``i``/``I``).
+    """Rename identifiers Bertini 2's parser rejects.
 
-    Returns the new text and the map from old to new names. ``I`` itself is the
-    imaginary unit and stays.
+    Those are names starting with ``i`` or ``I`` (``I`` itself is the imaginary
+    unit and stays), and declared names that are a prefix of another declared
+    name (``w1_1, w1_10``: the parser reads the second as the first). Returns the
+    new text and the map from old to new names.
     """
     names = set(IDENTIFIER.findall(text))
+    declared = {
+        n.strip() for _, body in DECLARATION.findall(text) for n in body.split(",")
+    }
+    rejected = {n for n in names if n[0] in "iI" and n != "I"}
+    rejected |= {n for n in declared if any(m != n and m.startswith(n) for m in declared)}
     renames = {}
-    for name in sorted(names):
-        if name[0] in "iI" and name != "I":
-            new = f"c_{name}"
-            while new in names:
-                new = f"c_{new}"
-            renames[name] = new
+    for name in sorted(rejected):
+        in_use = names | set(renames.values())
+        others = {renames.get(m, m) for m in declared if m != name}
+        renames[name] = unclashing_name(name, in_use, others)
     if renames:
         pattern = re.compile(
             r"(?<![\w.])(" + "|".join(map(re.escape, renames)) + r")\b"
         )
         text = pattern.sub(lambda m: renames[m.group(1)], text)
     return text, renames
+
+
+def unclashing_name(name: str, in_use: set[str], declared: set[str]) -> str:
+    """A new name for ``name``: unused, and neither the start of a declared name nor
+    starting with one."""
+    for prefix in ["c_", "q_", "z_"] + [f"n{k}_" for k in range(100)]:
+        new = prefix + name
+        while new in in_use:
+            new = "c_" + new
+        if not any(m.startswith(new) or new.startswith(m) for m in declared):
+            return new
+    raise InputError(f"cannot find a name for {name!r} that Bertini 2 accepts")
 
 
 def plain_decimals(text: str) -> str:

@@ -60,6 +60,9 @@ def clean_errors(command):
                 "(finish it with --resume)",
                 130,
             )
+        except RecursionError:
+            fail("the network is too large for the symbolic gradient (sympy ran out "
+                 "of recursion depth); try smaller widths")
         except BrokenProcessPool:
             fail(
                 "a worker process died; the run folder keeps every path tracked so "
@@ -94,7 +97,22 @@ json_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """Usage errors as one line, like every other error of the tool."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            status = super().main(*args, **kwargs)
+        except click.UsageError as err:
+            command = err.ctx.command_path if err.ctx else "dln-regen"
+            fail(f"{err.format_message()} (see '{command} --help')")
+        except click.Abort:
+            fail("aborted", 130)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="Log progress (-v) or details (-vv).")
 @click.version_option(package_name="dln-regen")
 def main(verbose):
@@ -140,6 +158,8 @@ def generate(widths, samples, seed, out):
     seed = fresh_seed() if seed is None else seed
     network = DeepLinearNetwork(widths, samples, seed)
     out = out or Path("D_" + "_".join(map(str, widths)))
+    if out.exists() and any(out.iterdir()):
+        raise InputError(f"{out} already exists and is not empty; choose another --out")
     write_input_folder(network, out)
     click.echo(f"wrote {out} (seed {seed})")
 
@@ -175,6 +195,13 @@ def with_run_options(command):
     for option in reversed(run_options):
         command = option(command)
     return command
+
+
+def check_cluster(scheduler) -> None:
+    if scheduler:
+        from .cluster import check_scheduler
+
+        check_scheduler(scheduler)
 
 
 def execute(problem, seed, out, workers, resume, scheduler, quiet, as_json, extra):
@@ -226,6 +253,7 @@ def solve(
     """Generate the network D0 D1 ... DH+1, find its critical points, report them."""
     widths = parse_widths(widths)
     workers = check_workers(workers)
+    check_cluster(scheduler)
     if resume:
         if out is None:
             raise InputError("--resume needs the run folder: --out DIR")
@@ -274,6 +302,7 @@ def run(folder, seed, out, workers, order, resume, scheduler, quiet, as_json):
     With --resume, FOLDER is the run folder of an interrupted run.
     """
     workers = check_workers(workers)
+    check_cluster(scheduler)
     if resume:
         out = out or folder
         problem, seed = resumed_problem(out, seed, order)

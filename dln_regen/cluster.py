@@ -31,6 +31,12 @@ def track_on_worker(problem_data: dict, seed: int, key, points):
     return _trackers[name].track(key, points)
 
 
+def check_scheduler(address: str) -> None:
+    """Refuse an unreachable scheduler before anything is written."""
+    with ClusterTracking(address, None, 0):
+        pass
+
+
 class ClusterTracking:
     """Sends batches of paths to the workers of a dask scheduler."""
 
@@ -43,7 +49,7 @@ class ClusterTracking:
             self.client = Client(address, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as err:
             raise InputError(f"cannot reach the dask scheduler at {address}: {err}") from None
-        self.problem_data = problem.to_dict()
+        self.problem_data = problem.to_dict() if problem is not None else None
         self.seed = seed
         n_workers = len(self.client.scheduler_info().get("workers", {}))
         log.info("dask scheduler %s: %d workers", address, n_workers)

@@ -260,6 +260,11 @@ class RegenerationGraph:
                 self.tally.points_by_depth[child.depth] += len(found)
                 stack.extend((child, [p]) for p in found)
         final = self._distinct_nodes(final)
+        # Counts by depth are of points met; at the last depth, of distinct ones.
+        n_final = sum(len(p) for p in final.values())
+        self.tally.points_by_depth[self.problem.n_equations] = n_final
+        log.info("depth-first search done: %d points at depth %d, %d paths", n_final,
+                 self.problem.n_equations, self.tally.paths_tracked)
         self.observer(
             "level",
             depth=self.problem.n_equations,

@@ -49,9 +49,25 @@ def weight_shapes(widths: tuple[int, ...]) -> list[tuple[int, int]]:
     return [(widths[k], widths[k - 1]) for k in range(1, len(widths))]
 
 
-def entry_name(layer: int, row: int, col: int, rows: int) -> str:
-    """Variable name of ``W_layer[row, col]`` (column-major, 1-based)."""
-    return f"w{layer}_{col * rows + row + 1}"
+def entry_name(layer: int, row: int, col: int, rows: int, cols: int | None = None) -> str:
+    """Variable name of ``W_layer[row, col]`` (column-major, 1-based).
+
+    Given ``cols``, indices are zero-padded to one width within the layer:
+    Bertini 2's parser refuses a declaration where one name extends an earlier
+    one (``w1_1, w1_10``), so no name may be a prefix of another.
+    """
+    digits = len(str(rows * cols)) if cols else 1
+    return f"w{layer}_{int(col) * rows + int(row) + 1:0{digits}d}"
+
+
+def homogenizer_name(layer: int, rows: int, cols: int) -> str:
+    return f"w{layer}_{0:0{len(str(rows * cols))}d}"
+
+
+def index_name(prefix: str, indices, sizes) -> str:
+    """``prefix_i_j`` with each index padded to the width of its largest value."""
+    parts = [f"{int(i) + 1:0{len(str(n))}d}" for i, n in zip(indices, sizes)]
+    return "_".join([prefix, *parts])
 
 
 @dataclass(frozen=True)
@@ -110,28 +126,33 @@ class DeepLinearNetwork:
                 sympy.Matrix(
                     rows,
                     cols,
-                    lambda r, c: sympy.Symbol(entry_name(k, r, c, rows)),
+                    lambda r, c: sympy.Symbol(entry_name(k, r, c, rows, cols)),
                 )
             )
         return mats
 
     @cached_property
     def homogenizers(self) -> list[sympy.Symbol]:
-        return [sympy.Symbol(f"w{k}_0") for k in range(1, self.n_layers + 1)]
+        return [
+            sympy.Symbol(homogenizer_name(k, rows, cols))
+            for k, (rows, cols) in enumerate(weight_shapes(self.widths), start=1)
+        ]
 
     def group_names(self) -> list[list[str]]:
         """Names of each projective group, the homogenizing coordinate first."""
         groups = []
         for k, mat in enumerate(self.weights, start=1):
             entries = sorted(mat, key=lambda s: int(s.name.split("_")[1]))
-            groups.append([f"w{k}_0"] + [s.name for s in entries])
+            groups.append([self.homogenizers[k - 1].name] + [s.name for s in entries])
         return groups
 
     def _constant_matrix(self, prefix: str, rows: int, cols: int) -> sympy.Matrix:
-        if cols == 1:
-            return sympy.Matrix(rows, 1, lambda r, c: sympy.Symbol(f"{prefix}_{r + 1}"))
+        # One data point keeps the published names x_1, y_1, ...
+        sizes = (rows,) if cols == 1 else (rows, cols)
         return sympy.Matrix(
-            rows, cols, lambda r, c: sympy.Symbol(f"{prefix}_{r + 1}_{c + 1}")
+            rows,
+            cols,
+            lambda r, c: sympy.Symbol(index_name(prefix, (r, c)[: len(sizes)], sizes)),
         )
 
     @cached_property
@@ -143,7 +164,8 @@ class DeepLinearNetwork:
         return self._constant_matrix("y", self.widths[-1], self.samples)
 
     def lam_symbol(self, layer: int, row: int, col: int, rows: int) -> sympy.Symbol:
-        return sympy.Symbol("lam_" + entry_name(layer, row, col, rows))
+        cols = self.widths[layer - 1]
+        return sympy.Symbol("lam_" + entry_name(layer, row, col, rows, cols))
 
     def _product(self, first: int, last: int, size: int) -> sympy.Matrix:
         """``W_last ... W_first`` (1-based, inclusive); identity when empty."""
@@ -180,7 +202,8 @@ class DeepLinearNetwork:
                 for r in range(nrows):
                     lam = self.lam_symbol(k, r, c, nrows)
                     expr = lam * mat[r, c] * pad + loss_part[r, c]
-                    rows.append(("F" + entry_name(k, r, c, nrows), expr))
+                    name = "F" + entry_name(k, r, c, nrows, ncols)
+                    rows.append((name, expr))
         return rows
 
     def constants(self) -> list[tuple[str, complex]]:

@@ -11,6 +11,8 @@ import logging
 import math
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from .errors import InputError
@@ -41,10 +43,21 @@ def check_workers(workers: int) -> int:
     return workers
 
 
-def _start_worker(problem, seed):
+def _start_worker(problem, seed, parent):
     from .runner import make_tracker
 
     _worker_state["tracker"] = make_tracker(problem, seed)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when the run's process is gone (killed with SIGKILL, say)."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(0)
 
 
 def _track(key, points):
@@ -72,7 +85,7 @@ class WorkerPool:
             workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(problem, seed),
+            initargs=(problem, seed, os.getpid()),
         )
 
     def track_many(self, batches):

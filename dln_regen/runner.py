@@ -105,14 +105,20 @@ def read_run(folder: Path) -> tuple[Problem, int]:
     return problem, seed
 
 
-def write_run_record(folder: Path, problem: Problem, seed: int) -> None:
+def write_run_record(folder: Path, problem: Problem, seed: int, extra: dict) -> None:
     record = {
         "seed": seed,
         "version": __version__,
         "fingerprint": store_fingerprint(problem, seed),
+        "extra": extra,
         "problem": problem.to_dict(),
     }
     (folder / RUN_FILE).write_text(json.dumps(record, indent=1))
+
+
+def recorded_extra(folder: Path) -> dict:
+    """What the first start of a run recorded beside its problem (samples, input)."""
+    return json.loads((Path(folder) / RUN_FILE).read_text()).get("extra", {})
 
 
 @contextlib.contextmanager
@@ -168,23 +174,24 @@ def solve_problem(
     """
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:
+        tracker = make_tracker(problem, seed)
+        # The back end first: an unreachable cluster must leave no run folder behind.
+        track_many, workers = tracking_backend(
+            stack, problem, seed, tracker, workers, scheduler
+        )
         store = None
         if folder is not None:
             folder = Path(folder)
             folder.mkdir(parents=True, exist_ok=True)
             stack.enter_context(run_log(folder))
-            write_run_record(folder, problem, seed)
+            if resume:
+                extra = recorded_extra(folder)
+            else:
+                write_run_record(folder, problem, seed, extra or {})
             store = RunStore(folder, store_fingerprint(problem, seed))
             stack.callback(store.close)
             if resume:
-                log.info(
-                    "resuming %s: %d paths already tracked", folder, store.n_paths()
-                )
-        tracker = make_tracker(problem, seed)
-        track_many, workers = tracking_backend(
-            stack, problem, seed, tracker, workers, scheduler
-        )
-        if store is not None:
+                log.info("resuming %s: %d paths already tracked", folder, store.n_paths())
             track_many = store.stored_tracking(track_many)
         graph = RegenerationGraph(
             problem, tracker, track_many, chain_observers(observer, store)

@@ -9,10 +9,12 @@ tracked. A kill at any moment loses at most the batches in flight.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
+import os
+import shutil
 import sqlite3
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -63,13 +65,7 @@ def check_store(folder: Path, fingerprint: str) -> None:
     if not path.is_file():
         raise RunStoreError(f"{folder} is not a run folder: no {STORE_FILE} to resume")
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("integrity check failed")
-            row = db.execute("SELECT value FROM run WHERE name='fingerprint'").fetchone()
-        finally:
-            db.close()
+        row = stored_fingerprint(path)
     except sqlite3.Error as err:
         raise RunStoreError(f"{path} is not a readable run store ({err})") from None
     if row is None or row[0] != fingerprint:
@@ -79,11 +75,62 @@ def check_store(folder: Path, fingerprint: str) -> None:
         )
 
 
+def stored_fingerprint(path: Path):
+    """The ``(fingerprint,)`` row of a store after an integrity check; never writes it.
+
+    A kill during a commit leaves a hot journal beside the store, which a
+    read-only connection cannot roll back ("attempt to write a readonly
+    database"); the check then reads a copy of both files, rolled back there.
+    Opening the store to resume rolls the store itself back.
+    """
+    journal = path.with_name(path.name + "-journal")
+    if journal.is_file() and journal.stat().st_size > 0:
+        with tempfile.TemporaryDirectory() as scratch:
+            copy = Path(scratch) / path.name
+            shutil.copyfile(path, copy)
+            shutil.copyfile(journal, copy.with_name(journal.name))
+            return _fingerprint_row(sqlite3.connect(copy))
+    # A URI percent-encodes the path: a plain "file:{path}" cuts it at '?' or '#'.
+    uri = path.resolve().as_uri() + "?mode=ro"
+    return _fingerprint_row(sqlite3.connect(uri, uri=True))
+
+
+def _fingerprint_row(db):
+    try:
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("integrity check failed")
+        return db.execute("SELECT value FROM run WHERE name='fingerprint'").fetchone()
+    finally:
+        db.close()
+
+
+def create_store(path: Path, fingerprint: str) -> None:
+    """Write an empty store with its fingerprint, then move it into place.
+
+    A store appears whole or not at all: a kill while it is written leaves only
+    the scratch file, removed here by the next run, never a store without its
+    fingerprint that no command would resume or overwrite.
+    """
+    scratch = path.with_name(path.name + ".new")
+    for stale in (scratch, scratch.with_name(scratch.name + "-journal")):
+        stale.unlink(missing_ok=True)
+    db = sqlite3.connect(scratch)
+    try:
+        db.executescript(SCHEMA)
+        with db:
+            db.execute("INSERT INTO run VALUES ('fingerprint', ?)", (fingerprint,))
+    finally:
+        db.close()
+    os.replace(scratch, path)
+
+
 class RunStore:
     """Paths and nodes of one run, in ``folder/store.sqlite``."""
 
     def __init__(self, folder: Path, fingerprint: str):
         self.path = Path(folder) / STORE_FILE
+        if not self.path.exists():
+            create_store(self.path, fingerprint)
         self.db = sqlite3.connect(self.path)
         self.db.executescript(SCHEMA)
         with self.db:

@@ -342,3 +342,13 @@ def test_broken_folders_are_input_errors(tmp_path, edit, named):
     edit(folder)
     with pytest.raises(InputError, match=re.escape(named)):
         read_problem(folder, degrees_of)
+
+
+def test_a_declared_name_that_starts_another_is_renamed():
+    # Bertini 2 reads "a1, a10" as a1 followed by garbage; a short name such as
+    # "c" must not send the renaming into a loop either.
+    text, renames = renamed_for_bertini2("variable_group c, a1, a10; function f; f=c*a1*a10;")
+    assert set(renames) == {"a1"}
+    new = renames["a1"]
+    assert not new.startswith("c") and not "a10".startswith(new)
+    assert f"variable_group c, {new}, a10;" in text

@@ -311,3 +311,10 @@ def test_version_and_help():
     assert result.exit_code == 0 and "0.1.0" in result.output
     result = CliRunner().invoke(main, ["solve", "--help"])
     assert result.exit_code == 0 and "--seed" in result.output and "--json" in result.output
+
+
+def test_a_layer_of_ten_weights_is_solved(tmp_path):
+    # (2,5): W1 has ten entries, so names are zero-padded (w1_01 ... w1_10).
+    run = helpers.dln("solve", "2", "5", "--seed", "1", "--json", "--out", str(tmp_path / "r"))
+    assert run.returncode == 0, run.stderr
+    assert helpers.one_json_object(run.stdout)["critical_points"] == 1
