@@ -18,7 +18,7 @@ from .network import DeepLinearNetwork, parse_widths
 from .parallel import check_workers
 from .report import render_summary
 from .runner import (
-    INPUT_FOLDER,
+    network_problem,
     check_run_folder,
     copy_input,
     fresh_seed,
@@ -61,8 +61,10 @@ def clean_errors(command):
                 130,
             )
         except RecursionError:
-            fail("the network is too large for the symbolic gradient (sympy ran out "
-                 "of recursion depth); try smaller widths")
+            fail(
+                "the network is too large for the symbolic gradient (sympy ran out "
+                "of recursion depth); try smaller widths"
+            )
         except BrokenProcessPool:
             fail(
                 "a worker process died; the run folder keeps every path tracked so "
@@ -112,7 +114,9 @@ class OneLineErrors(click.Group):
         sys.exit(status if isinstance(status, int) else 0)
 
 
-@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.option("-v", "--verbose", count=True, help="Log progress (-v) or details (-vv).")
 @click.version_option(package_name="dln-regen")
 def main(verbose):
@@ -266,12 +270,7 @@ def solve(
     else:
         seed = fresh_seed() if seed is None else seed
         out = out or default_run_folder(widths, seed)
-        check_run_folder(out, resume=False)
-        network = DeepLinearNetwork(widths, samples, seed)
-        input_folder = write_input_folder(
-            network, out / INPUT_FOLDER, order or "breadthFirst"
-        )
-        problem = read_problem(input_folder, degrees_of)
+        problem = network_problem(widths, samples, seed, out, order or "breadthFirst")
     execute(
         problem,
         seed,

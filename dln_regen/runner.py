@@ -191,7 +191,9 @@ def solve_problem(
             store = RunStore(folder, store_fingerprint(problem, seed))
             stack.callback(store.close)
             if resume:
-                log.info("resuming %s: %d paths already tracked", folder, store.n_paths())
+                log.info(
+                    "resuming %s: %d paths already tracked", folder, store.n_paths()
+                )
             track_many = store.stored_tracking(track_many)
         graph = RegenerationGraph(
             problem, tracker, track_many, chain_observers(observer, store)
@@ -244,6 +246,16 @@ def finish_run(problem, seed, folder, tracker, graph, endpoints, seconds, extra)
     return RunResult(data, points, folder)
 
 
+def network_problem(
+    widths, samples: int, seed: int, folder: Path, order: str
+) -> Problem:
+    """Write a network's input folder into a new run folder and read it back."""
+    check_run_folder(folder, resume=False)
+    network = DeepLinearNetwork(widths, samples, seed)
+    input_folder = write_input_folder(network, Path(folder) / INPUT_FOLDER, order)
+    return read_problem(input_folder, degrees_of)
+
+
 def solve_network(
     widths,
     samples: int,
@@ -254,10 +266,7 @@ def solve_network(
     observer=None,
 ) -> RunResult:
     """Generate a network's input folder inside ``folder``, then solve it there."""
-    check_run_folder(folder, resume=False)
-    network = DeepLinearNetwork(widths, samples, seed)
-    input_folder = write_input_folder(network, Path(folder) / INPUT_FOLDER, order)
-    problem = read_problem(input_folder, degrees_of)
+    problem = network_problem(widths, samples, seed, folder, order)
     return solve_problem(
         problem,
         seed,
