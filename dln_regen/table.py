@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+from .errors import InputError
 from .report import draw_pattern
 from .runner import SUMMARY_FILE
 
@@ -26,9 +27,11 @@ def finished_row(folder: Path) -> dict | None:
         return None
     try:
         return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        log.warning("%s is unreadable; the row is computed again", path)
-        return None
+    except (OSError, json.JSONDecodeError) as err:
+        # Not recomputed: the folder holds a run, and a run is never overwritten.
+        raise InputError(
+            f"{path} is unreadable ({err}); move the row's folder aside to recompute it"
+        ) from None
 
 
 def widths_label(widths) -> str:

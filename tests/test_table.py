@@ -7,11 +7,12 @@ drawing written out again below), never copied from a previous run.
 """
 
 import json
-import logging
 import os
 import xml.etree.ElementTree as ET
 
 import pytest
+
+from dln_regen.errors import InputError
 
 from dln_regen.table import (PUBLISHED_ROWS, finished_row, plot_table, render_markdown,
                              render_text, row_folder)
@@ -150,14 +151,14 @@ def test_bad_widths_refused_with_the_published_rows(tmp_path):
 # -- the Python API --------------------------------------------------------------------
 
 
-def test_finished_row(table_run, tmp_path, caplog):
+def test_finished_row(table_run, tmp_path):
     out, rows = table_run
     assert finished_row(row_folder(out, (2, 2, 2))) == rows[1]
     assert finished_row(tmp_path) is None  # nothing run there
+    # A broken summary is refused by name: the folder holds a run, never overwritten.
     (tmp_path / "summary.json").write_text('{"widths": [2, 2], "critical')
-    with caplog.at_level(logging.WARNING, logger="dln_regen"):
-        assert finished_row(tmp_path) is None
-    assert "unreadable" in caplog.text
+    with pytest.raises(InputError, match="unreadable"):
+        finished_row(tmp_path)
 
 
 def drawing(pattern):
