@@ -43,9 +43,14 @@ def check_workers(workers: int) -> int:
     return workers
 
 
-def _start_worker(problem, seed, parent):
+def _start_worker(problem, seed, parent, log_level=logging.WARNING):
     from .runner import make_tracker
 
+    # A worker starts with no logging set up; its messages go to the run's stderr.
+    logging.basicConfig(
+        level=log_level,
+        format="%(asctime)s worker %(process)d %(levelname)s %(message)s",
+    )
     _worker_state["tracker"] = make_tracker(problem, seed)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
 
@@ -85,7 +90,12 @@ class WorkerPool:
             workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(problem, seed, os.getpid()),
+            initargs=(
+                problem,
+                seed,
+                os.getpid(),
+                logging.getLogger("dln_regen").getEffectiveLevel(),
+            ),
         )
 
     def track_many(self, batches):

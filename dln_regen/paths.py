@@ -52,19 +52,8 @@ class PathResult:
     retracked: bool
     seconds: float
     cycle_number: int = 1
+    endgame_code: str = ""  # Bertini's code when the endgame did not succeed
 
     @property
     def is_success(self) -> bool:
         return self.outcome is Outcome.SUCCESS
-
-    @property
-    def needs_retrack(self) -> bool:
-        """Could more precision turn this path into a nonsingular finite endpoint?
-
-        A winding number above one means the endpoint is singular whatever the
-        precision, so only failures and singular endpoints of cycle number one
-        (possibly ill-conditioned regular points) are tracked again.
-        """
-        if self.outcome is Outcome.FAILED:
-            return True
-        return self.outcome is Outcome.SINGULAR and self.cycle_number <= 1

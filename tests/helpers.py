@@ -222,16 +222,20 @@ def data_from_equations(text: str, widths, samples: int = 1):
     return sample_matrix("x", widths[0]), sample_matrix("y", widths[-1]), lam
 
 
-def hidden_units_pattern(widths, active) -> list:
-    """The pattern of a critical point of a one-hidden-layer network using ``active``.
+def hidden_units_pattern(widths, *active) -> list:
+    """The pattern of a critical point that uses the hidden units ``active``.
 
-    Hidden unit ``j`` is used when row ``j`` of ``W1`` and column ``j`` of ``W2`` are
-    nonzero; all other entries vanish (a zero is a missing edge of the network).
+    ``active`` gives one set of units per hidden layer. Entry ``(r, c)`` of ``W_k``
+    is nonzero exactly when unit ``r`` of layer ``k`` and unit ``c`` of layer
+    ``k - 1`` are used (the input and output units always are); all other entries
+    vanish (a zero is a missing edge of the network).
     """
-    d0, d1, d2 = widths
-    w1 = [[int(j in active)] * d0 for j in range(d1)]
-    w2 = [[int(j in active) for j in range(d1)] for _ in range(d2)]
-    return [w1, w2]
+    used = [set(range(widths[0]))] + [set(a) for a in active] + [set(range(widths[-1]))]
+    return [
+        [[int(r in used[k] and c in used[k - 1]) for c in range(widths[k - 1])]
+         for r in range(widths[k])]
+        for k in range(1, len(widths))
+    ]
 
 
 def partition_of(summary: dict) -> dict:

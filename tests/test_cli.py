@@ -89,6 +89,37 @@ def test_solve_1_2_1(solved):
     assert partition_of(summary) == expected_partition((1, 2, 1), [1, 4, 0])
 
 
+def layered_partition(widths, per_sizes) -> dict:
+    """``{pattern: count}`` over the sets of used units of every hidden layer, with
+    ``per_sizes[(|S_1|, ..., |S_H|)]`` points each (absent sizes have none)."""
+    choices = [
+        [set(c) for size in range(width + 1) for c in itertools.combinations(range(width), size)]
+        for width in widths[1:-1]
+    ]
+    out = {}
+    for sets in itertools.product(*choices):
+        count = per_sizes.get(tuple(len(s) for s in sets), 0)
+        if count:
+            out[freeze(hidden_units_pattern(widths, *sets))] = count
+    return out
+
+
+@pytest.mark.slow
+def test_solve_2_2_2_2(solved):
+    """The published third row: 641 = 1 + 4 * 32 + 2 * 64 + 384 (see table.png).
+
+    A critical point uses a set of units in each hidden layer; one unit in each
+    gives 32 points, one then two gives 64, two in both the full-support 384, and
+    two then one none.
+    """
+    summary = solved((2, 2, 2, 2), 1).summary
+    check_summary(summary, (2, 2, 2, 2), 1)
+    assert summary["critical_points"] == 641
+    assert sorted(p["count"] for p in summary["patterns"]) == [1, 32, 32, 32, 32, 64, 64, 384]
+    assert partition_of(summary) == layered_partition(
+        (2, 2, 2, 2), {(0, 0): 1, (1, 1): 32, (1, 2): 64, (2, 2): 384})
+
+
 @pytest.mark.slow
 def test_solve_2_3_2(solved):
     summary = solved((2, 3, 2), 1).summary

@@ -23,7 +23,7 @@ from helpers import SEEDS_222
 # the same runs test_cli counts (shared through the session fixture `solved`).
 RUNS = [((2, 2), 1, 1), ((2, 2), 4, 2), ((1, 2, 1), 1, 1), ((1, 2, 1), 4, 2)]
 RUNS += [((2, 2, 2), seed, 1) for seed in SEEDS_222]
-SLOW_RUNS = [((2, 3, 2), 1, 1)]
+SLOW_RUNS = [((2, 3, 2), 1, 1), ((2, 2, 2, 2), 1, 1)]
 ALL_RUNS = RUNS + [pytest.param(*run, marks=pytest.mark.slow) for run in SLOW_RUNS]
 
 

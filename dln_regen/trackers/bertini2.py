@@ -14,6 +14,8 @@ import dataclasses
 import logging
 import os
 import tempfile
+import time
+from collections import Counter
 
 import numpy as np
 
@@ -30,8 +32,12 @@ FINITE_THRESHOLD = 1e5
 # near its epsilon (the seed files ask 1e-16), and in adaptive precision such a
 # tolerance makes every path ten times slower; endpoints are kept at 1e-11.
 TIGHTEST_FINAL_TOLERANCE = 1e-11
-# Slice-step paths may take this many times the usual per-path caps.
-SLICE_STEP_PATIENCE = 4.0
+# A condition number this large means a Jacobian singular to double precision.
+SINGULAR_TO_WORKING_PRECISION = 1e15
+# Endgame failures after a clean track to the endgame boundary: the endpoint
+# is singular (measured on (2,2,2,2): no path with a regular endpoint ends so
+# in the screening pass, over a thousand singular ones do).
+STALLED_ENDGAME = ("MinStepSizeReached", "FailedToConverge")
 # Endgame tolerances of the re-tracking passes: loose enough to settle paths
 # quickly, as their endpoints are sharpened by Newton's method afterwards.
 LOOSE_FINAL_TOLERANCE = "1e-6"
@@ -92,14 +98,44 @@ def degrees_of(text: str, groups) -> list[list[int]]:
     return [list(row) for row in zip(*columns)]
 
 
-def patience(key: HomotopyKey) -> float:
-    """How many times the usual caps a path of this homotopy may take.
+@dataclasses.dataclass(frozen=True)
+class Pass:
+    """One tracking pass: precision, endgame, Bertini settings and a cap per path."""
 
-    A slice step moves one hyperplane through a witness set: its paths end at
-    regular points, so a slow one is slow, not singular, and losing it loses
-    every point below it. (On (2,2,2,2) one took 0.6 s in double precision.)
+    mptype: str
+    endgame: str
+    settings: dict
+    cap: float  # wall-clock seconds per path
+    confirms: bool  # are its nonsingular endpoints accurate enough to keep?
+    settles_stalls: bool = False  # does a stalled endgame mean a singular endpoint?
+    precise: bool = False  # its verdicts stand, but for failures
+    last: bool = False  # its verdicts stand, whatever they are
+
+
+def settled(result: PathResult, step: Pass) -> bool:
+    """Is the verdict of ``step`` on this path final?
+
+    A nonsingular endpoint is final when the pass is accurate enough. A singular
+    one is final when more precision cannot change it: a winding number above
+    one, a condition number beyond the reach of double precision, or an endgame
+    that stalled (:data:`STALLED_ENDGAME`). A failure is never final but in the
+    last pass.
     """
-    return SLICE_STEP_PATIENCE if key.step is Step.SLICE else 1.0
+    if result.outcome is Outcome.FAILED:
+        return False
+    if step.precise:
+        return True
+    if result.outcome is Outcome.SUCCESS:
+        return step.confirms
+    if result.outcome is Outcome.AT_INFINITY:
+        return True
+    if result.outcome is Outcome.SINGULAR:
+        return (
+            result.cycle_number > 1
+            or result.condition_number >= SINGULAR_TO_WORKING_PRECISION
+            or result.endgame_code in STALLED_ENDGAME
+        )
+    return False
 
 
 class Bertini2Tracker:
@@ -250,90 +286,117 @@ class Bertini2Tracker:
     # -- tracking ----------------------------------------------------------------
 
     def track(self, key: HomotopyKey, points: list[np.ndarray]) -> list[PathResult]:
-        """Track ``points`` through the homotopy ``key``, re-tracking failed paths.
+        """Track ``points`` through the homotopy ``key``, re-tracking unsettled paths.
 
-        Each pass of :meth:`_passes` takes only the paths the previous pass left
-        unresolved (:attr:`PathResult.needs_retrack`).
+        Each pass of :meth:`_passes` takes only the paths whose verdict the
+        previous pass left open (:func:`settled`).
         """
         if not points:
             return []
         homotopy = self.homotopy(key)
         results = [None] * len(points)
         pending = list(range(len(points)))
-        passes = self._passes(patience(key))
-        for number, (mptype, endgame, extra, screening) in enumerate(passes):
+        for number, step in enumerate(self._passes()):
             if not pending:
                 break
+            t0 = time.perf_counter()
             found = self._solve(
-                homotopy,
-                [points[k] for k in pending],
-                mptype,
-                endgame,
-                extra,
-                retracked=number > 0,
+                homotopy, [points[k] for k in pending], step, number > 0
             )
-            for k, result in zip(pending, found):
+            for k, (result, done) in zip(pending, found):
                 results[k] = result
-            pending = [
-                k
-                for k in pending
-                if results[k].needs_retrack or (screening and results[k].is_success)
-            ]
+            log.debug(
+                "pass %d of %s: %d paths in %.2f s, %d settled, outcomes %s",
+                number + 1,
+                key,
+                len(pending),
+                time.perf_counter() - t0,
+                sum(done for _, done in found),
+                dict(Counter((r.outcome.value, r.endgame_code) for r, _ in found)),
+            )
+            pending = [k for k, (_, done) in zip(pending, found) if not done]
         return results
 
-    def _passes(self, patience: float = 1.0):
-        """The precision passes of this run, cheapest first (measured on (2,2,2,2)).
+    def _passes(self) -> list[Pass]:
+        """The passes of this run, cheapest first (measured on (2,2,2,2), see README).
 
-        Each pass yields ``(mptype, endgame, settings, screening)``. Every pass
-        is capped per path: a regular path takes milliseconds, while paths creeping
-        towards singular or non-isolated endpoints would take seconds each. The
-        power-series endgame in double precision settles most paths, several times
-        faster than the Cauchy endgame. A screening pass in double precision with
-        a loose endgame tolerance then settles most of the rest as singular (a
-        singular endpoint is singular at any tolerance); what it finds regular is
-        not trusted at that tolerance and goes, with what remains, to adaptive
-        precision, whose endpoints are sharpened by Newton's method.
+        Every pass is capped per path: a regular path takes milliseconds, while a
+        path creeping towards a singular endpoint would take seconds.
+
+        1. Double precision, the power-series endgame: settles most paths.
+        2. Screening, double precision, loose endgame tolerance: most paths that
+           failed end here as singular (converged with a winding number above one
+           or a Jacobian singular to working precision, or an endgame that stalls
+           after a clean track to the endgame boundary). What it finds regular is
+           not trusted at that tolerance and goes on.
+        3. Careful, double precision, a tracking tolerance of 1e-8 before the
+           endgame and a longer cap: paths that failed before the endgame are
+           close encounters of two paths. At Bertini's default of 1e-5 such a path
+           fails or jumps, and on (2,2,2,2) two of them carry critical points.
+        4. Adaptive precision with the tight tolerance, endpoints sharpened by
+           Newton's method: whatever is left.
+        5. Patient, the same with a long cap, for the few paths still failing. On
+           (2,2,2,2) the paths of close encounters need 5 to 15 s here.
         """
         options = self.problem.tracking
-        cap = repr(float(options.retrack_seconds * patience))
-        yield "double", options.endgame, {"max_path_wall_clock_duration": cap}, False
+        fast = options.retrack_seconds
+        passes = [Pass("double", options.endgame, {}, fast, confirms=True)]
         if options.precision == "double":
-            return
-        yield (
-            "double",
-            "powerseries",
-            {
-                "final_tolerance": LOOSE_FINAL_TOLERANCE,
-                "max_path_wall_clock_duration": cap,
-            },
-            True,
-        )
-        yield (
-            "adaptive",
-            "powerseries",
-            {
-                "final_tolerance": ADAPTIVE_FINAL_TOLERANCE,
-                "max_path_wall_clock_duration": repr(
-                    float(options.adaptive_seconds * patience)
-                ),
-            },
-            False,
-        )
+            return passes
+        tight = {
+            "newton_before_endgame": repr(min(options.tracking_tolerance, 1e-8)),
+            "newton_during_endgame": repr(
+                min(options.tracking_tolerance_during_endgame, 1e-9)
+            ),
+        }
+        careful = options.careful_seconds
+        adaptive = {**tight, "final_tolerance": ADAPTIVE_FINAL_TOLERANCE}
+        return passes + [
+            Pass(
+                "double",
+                "powerseries",
+                {"final_tolerance": LOOSE_FINAL_TOLERANCE},
+                fast,
+                confirms=False,
+                settles_stalls=True,
+            ),
+            Pass("double", "powerseries", tight, careful, confirms=True),
+            Pass(
+                "adaptive",
+                "powerseries",
+                adaptive,
+                options.adaptive_seconds,
+                confirms=True,
+                precise=True,
+            ),
+            Pass(
+                "adaptive",
+                "powerseries",
+                adaptive,
+                options.patient_seconds,
+                confirms=True,
+                last=True,
+            ),
+        ]
 
-    def _solve(self, homotopy, points, mptype, endgame, extra, retracked):
+    def _solve(self, homotopy, points, step: Pass, retracked: bool):
+        """Track ``points`` in one pass; each result comes with whether it is settled."""
         solver = self.bertini.nag_algorithm.HomotopySolver(
-            homotopy, points, mptype=mptype, endgame=endgame
+            homotopy, points, mptype=step.mptype, endgame=step.endgame
         )
-        self._configure(solver, extra)
+        self._configure(
+            solver,
+            {**step.settings, "max_path_wall_clock_duration": repr(float(step.cap))},
+        )
         with captured_stderr():
             solver.solve(show_progress=False)
-        results = [
-            self._result(sol, meta, retracked)
-            for sol, meta in zip(solver.all_solutions(), solver.solution_metadata())
-        ]
-        if mptype == "adaptive":
-            results = [self._sharpened(homotopy.target, r) for r in results]
-        return results
+        found = []
+        for sol, meta in zip(solver.all_solutions(), solver.solution_metadata()):
+            result = self._result(sol, meta, retracked, step)
+            if step.mptype == "adaptive":
+                result = self._sharpened(homotopy.target, result)
+            found.append((result, step.last or settled(result, step)))
+        return found
 
     def _sharpened(self, target, result: PathResult) -> PathResult:
         """Refine the endpoint of a loosely converged path with Bertini's Newton."""
@@ -350,30 +413,31 @@ class Bertini2Tracker:
     def _configure(self, solver, extra):
         options = self.problem.tracking
         # Bertini stores exact values: floats go in as their decimal spelling.
-        extra = {
+        # Before the endgame Bertini 2 tracks to `newton_before_endgame`, not to
+        # `tracking_tolerance`; TrackTolBeforeEG sets both.
+        settings = {
             "final_tolerance": repr(
                 max(options.final_tolerance, TIGHTEST_FINAL_TOLERANCE)
             ),
-            **extra,
+            "condition_number_threshold": repr(options.condition_number_threshold),
+            "tracking_tolerance": repr(options.tracking_tolerance),
+            "newton_before_endgame": repr(options.tracking_tolerance),
+            "newton_during_endgame": repr(options.tracking_tolerance_during_endgame),
+            "max_step_size": repr(options.max_step_size),
+            "max_num_newton_iterations": options.max_newton_iterations,
+            "level": options.security_level,
+            "num_threads": 1,
         }
-        solver.set(
-            condition_number_threshold=repr(options.condition_number_threshold),
-            tracking_tolerance=repr(options.tracking_tolerance),
-            newton_during_endgame=repr(options.tracking_tolerance_during_endgame),
-            max_step_size=repr(options.max_step_size),
-            max_num_newton_iterations=options.max_newton_iterations,
-            level=options.security_level,
-            num_threads=1,
-            **extra,
-        )
+        solver.set(**{**settings, **extra})
 
-    def _result(self, solution, meta, retracked) -> PathResult:
+    def _result(self, solution, meta, retracked, step: Pass) -> PathResult:
         point = np.array([complex(z) for z in solution])
-        succeeded = str(meta.endgame_success_code).endswith("Success")
+        code = str(meta.endgame_success_code).rsplit(".", 1)[-1]
         cond = float(meta.condition_number)
-        if not succeeded:
-            log.debug("path failed: %s", meta.endgame_success_code)
-            outcome = Outcome.FAILED
+        if code != "Success":
+            log.debug("path failed: %s", code)
+            stalled = step.settles_stalls and code in STALLED_ENDGAME
+            outcome = Outcome.SINGULAR if stalled else Outcome.FAILED
         elif not np.all(np.isfinite(point)) or np.max(abs(point)) > FINITE_THRESHOLD:
             outcome = Outcome.AT_INFINITY
         elif (
@@ -381,6 +445,7 @@ class Bertini2Tracker:
         ):
             outcome = Outcome.SINGULAR
         else:
+            code = ""
             outcome = Outcome.SUCCESS
         point = self.on_patch(point) if outcome is Outcome.SUCCESS else None
         return PathResult(
@@ -390,4 +455,5 @@ class Bertini2Tracker:
             retracked,
             float(meta.path_time_seconds),
             int(meta.cycle_num),
+            code,
         )
