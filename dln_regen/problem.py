@@ -42,9 +42,8 @@ class TrackingOptions:
     max_step_size: float = 0.1
     max_newton_iterations: int = 2
     retrack_seconds: float = 0.25  # wall-clock cap per path in double precision
-    careful_seconds: float = 5.0  # in the careful double-precision re-track
     adaptive_seconds: float = 3.0  # and in the adaptive-precision re-track
-    patient_seconds: float = 20.0  # and for a path that still fails
+    patient_seconds: float = 40.0  # and for a path that still fails
 
 
 @dataclass(frozen=True)

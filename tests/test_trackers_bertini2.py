@@ -126,3 +126,17 @@ def test_a_slice_step_lands_on_its_degree_linear(tracker):
         assert abs(form(w2)) < 1e-10
     # The moved slice no longer vanishes: the point did move.
     assert abs(tracker.slicing.slices[0][3](w1)) > 1e-6
+
+
+def test_only_the_critical_points_are_judged_by_the_input_threshold(tracker):
+    """CONDNUMTHRESHOLD (1e12 in the example) judges the last equation's endpoints;
+    witness points on the way, which only start more paths, get more room."""
+    n = tracker.problem.n_equations
+    assert tracker.problem.tracking.condition_number_threshold == 1e12
+    last = HomotopyKey(Step.EQUATION, n - 1, tuple(range(n - 1)), (0, 0))
+    before = HomotopyKey(Step.EQUATION, n - 2, tuple(range(n - 2)), (1, 0))
+    final_slice = HomotopyKey(Step.SLICE, n - 1, tuple(range(n - 1)), (1, 0), 0, 0)
+    assert tracker.condition_threshold(last) == 1e12
+    assert tracker.condition_threshold(before) == 1e14
+    assert tracker.condition_threshold(final_slice) == 1e14
+    assert all(p.condition_threshold == 1e12 for p in tracker._passes(last))
