@@ -179,10 +179,12 @@ run_options = [
         "--order",
         type=click.Choice(["breadthFirst", "depthFirst"]),
         default=None,
-        help="Exploration order [solve: breadthFirst; run: the folder's].",
+        help="Exploration order [default: breadthFirst, or the input folder's].",
     ),
     click.option(
-        "--resume", is_flag=True, help="Finish an interrupted run in its run folder."
+        "--resume",
+        is_flag=True,
+        help="Finish an interrupted run in its run folder, or read a finished one back.",
     ),
     click.option(
         "--scheduler",
@@ -259,8 +261,9 @@ def solve(
     workers = check_workers(workers)
     check_cluster(scheduler)
     if resume:
-        if out is None:
-            raise InputError("--resume needs the run folder: --out DIR")
+        if out is None and seed is None:
+            raise InputError("--resume needs the run folder: --out DIR, or the --seed")
+        out = out or default_run_folder(widths, seed)
         problem, seed = resumed_problem(out, seed, order)
         if problem.widths != widths:
             raise InputError(
@@ -298,7 +301,9 @@ def solve(
 def run(folder, seed, out, workers, order, resume, scheduler, quiet, as_json):
     """Solve an input folder in the multiregeneration format.
 
-    With --resume, FOLDER is the run folder of an interrupted run.
+    The equations, and so the data, come from FOLDER; --seed draws the
+    regeneration's slices and gammas. With --resume, FOLDER is the run folder of
+    an interrupted run.
     """
     workers = check_workers(workers)
     check_cluster(scheduler)
@@ -373,7 +378,12 @@ def resumed_problem(folder, seed, order):
     show_default=True,
     help="Include the published rows (2,2), (2,2,2), (2,2,2,2).",
 )
-@json_option
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON list with one row's summary per row.",
+)
 @click.option(
     "--plot",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -384,7 +394,8 @@ def resumed_problem(folder, seed, order):
 def table(extra_rows, out, seed, workers, published, as_json, plot):
     """Regenerate the published table (2,2), (2,2,2), (2,2,2,2), and more rows.
 
-    Rows already finished in --out are read back, not computed again.
+    The (2,2,2,2) row takes about six minutes on two cores. Rows already
+    finished in --out are read back, not computed again.
     """
     workers = check_workers(workers)
     rows = list(PUBLISHED_ROWS) if published else []

@@ -86,8 +86,8 @@ def check_run_folder(folder: Path, resume: bool) -> None:
             )
     elif (folder / STORE_FILE).exists() or (folder / SUMMARY_FILE).exists():
         raise RunStoreError(
-            f"{folder} already holds a run; add --resume to finish it "
-            "or choose another --out"
+            f"{folder} already holds a run; add --resume to finish it or read it "
+            "back, or choose another --out"
         )
 
 

@@ -349,3 +349,16 @@ def test_a_layer_of_ten_weights_is_solved(tmp_path):
     run = helpers.dln("solve", "2", "5", "--seed", "1", "--json", "--out", str(tmp_path / "r"))
     assert run.returncode == 0, run.stderr
     assert helpers.one_json_object(run.stdout)["critical_points"] == 1
+
+
+def test_a_finished_run_is_read_back_from_its_default_folder(tmp_path):
+    """``solve ... --seed S --resume`` finds the run folder the seed names."""
+    first = dln("solve", 2, 2, "--seed", 3, "--json", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    again = dln("solve", 2, 2, "--seed", 3, "--json", cwd=tmp_path)
+    assert again.returncode == 2 and "--resume" in again.stderr
+    back = dln("solve", 2, 2, "--seed", 3, "--resume", "--json", cwd=tmp_path)
+    assert back.returncode == 0, back.stderr
+    summary = one_json_object(back.stdout)
+    assert summary["critical_points"] == one_json_object(first.stdout)["critical_points"] == 1
+    assert summary["paths_tracked"] == one_json_object(first.stdout)["paths_tracked"]
