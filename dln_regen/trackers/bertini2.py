@@ -141,6 +141,20 @@ def settled(result: PathResult, step: Pass) -> bool:
     return False
 
 
+def log_pass(number: int, key: HomotopyKey, found, seconds: float) -> None:
+    """One debug line per pass of a batch: what `-vv` shows of where time goes."""
+    outcomes = Counter((r.outcome.value, r.endgame_code) for r, _ in found)
+    log.debug(
+        "pass %d of %s: %d paths in %.2f s, %d settled, outcomes %s",
+        number,
+        key,
+        len(found),
+        seconds,
+        sum(done for _, done in found),
+        dict(outcomes),
+    )
+
+
 class Bertini2Tracker:
     """Builds the homotopies of a regeneration and tracks points through them."""
 
@@ -308,15 +322,8 @@ class Bertini2Tracker:
             )
             for k, (result, done) in zip(pending, found):
                 results[k] = result
-            log.debug(
-                "pass %d of %s: %d paths in %.2f s, %d settled, outcomes %s",
-                number + 1,
-                key,
-                len(pending),
-                time.perf_counter() - t0,
-                sum(done for _, done in found),
-                dict(Counter((r.outcome.value, r.endgame_code) for r, _ in found)),
-            )
+            if log.isEnabledFor(logging.DEBUG):
+                log_pass(number + 1, key, found, time.perf_counter() - t0)
             pending = [k for k, (_, done) in zip(pending, found) if not done]
         return results
 
