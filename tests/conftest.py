@@ -89,3 +89,15 @@ def solved(dln_json):
         return dln_json("solve", *widths, "--seed", seed, *extra)
 
     return solve
+
+
+@pytest.fixture(scope="session")
+def problem_121(tmp_path_factory):
+    """The (1,2,1) network of data seed 2 as a Problem: nine critical points in a second."""
+    from dln_regen.bertini_io import read_problem, write_input_folder
+    from dln_regen.network import DeepLinearNetwork
+    from dln_regen.trackers.bertini2 import degrees_of
+
+    folder = tmp_path_factory.mktemp("in") / "D_1_2_1"
+    write_input_folder(DeepLinearNetwork((1, 2, 1), 1, 2), folder)
+    return read_problem(folder, degrees_of)

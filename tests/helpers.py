@@ -247,3 +247,13 @@ def freeze(pattern):
     if isinstance(pattern, list):
         return tuple(freeze(p) for p in pattern)
     return pattern
+
+
+def assert_same_run(proc: subprocess.CompletedProcess, folder: Path, full) -> dict:
+    """A resumed (2,2,2) run printed and stored what the uninterrupted ``full`` did."""
+    assert proc.returncode == 0, proc.stderr
+    summary = one_json_object(proc.stdout)
+    assert summary["critical_points"] == 33
+    assert partition_of(summary) == partition_of(full.summary)
+    assert same_point_sets(read_points(folder), read_points(full.folder), tol=1e-6)
+    return summary

@@ -12,15 +12,12 @@ import signal
 import numpy as np
 import pytest
 
-from dln_regen.bertini_io import read_problem, write_input_folder
 from dln_regen.errors import InputError
-from dln_regen.network import DeepLinearNetwork
 from dln_regen.parallel import check_workers, default_workers, split_batches
 from dln_regen.runner import solve_problem
-from dln_regen.trackers.bertini2 import degrees_of
 
 import helpers
-from helpers import dln, one_json_object, partition_of
+from helpers import dln, partition_of
 from lifecycle import (STORE, assert_refused, children, count_paths, kill_group,
                        start_dln, stored_paths, tree_digest, wait_until)
 
@@ -36,12 +33,6 @@ def test_points_do_not_depend_on_the_number_of_workers(solved):
     assert helpers.same_point_sets(helpers.read_points(one.folder),
                                    helpers.read_points(two.folder), tol=1e-6)
 
-
-@pytest.fixture(scope="module")
-def problem_121(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("in") / "D_1_2_1"
-    write_input_folder(DeepLinearNetwork((1, 2, 1), 1, 2), folder)
-    return read_problem(folder, degrees_of)
 
 
 def test_worker_pool_tracks_what_this_process_tracks(problem_121):
@@ -132,12 +123,6 @@ def test_a_killed_worker_is_a_clean_error_and_the_run_resumes(tmp_path, solved):
     assert out == ""
     assert not (folder / "summary.json").exists() and (folder / STORE).exists()
     before = stored_paths(folder)
-    resumed = dln("run", "--resume", folder, "--json")
-    assert resumed.returncode == 0, resumed.stderr
-    summary = one_json_object(resumed.stdout)
-    assert summary["critical_points"] == 33
-    assert partition_of(summary) == partition_of(full.summary)
-    assert helpers.same_point_sets(helpers.read_points(folder),
-                                   helpers.read_points(full.folder), tol=1e-6)
+    helpers.assert_same_run(dln("run", "--resume", folder, "--json"), folder, full)
     after = stored_paths(folder)
     assert all(after[key] == row for key, row in before.items())

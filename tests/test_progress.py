@@ -13,16 +13,12 @@ import struct
 import subprocess
 import termios
 
-import pytest
 from click.testing import CliRunner
 
-from dln_regen.bertini_io import read_problem, write_input_folder
 from dln_regen.cli import main
-from dln_regen.network import DeepLinearNetwork
 from dln_regen.progress import ProgressDisplay
 from dln_regen.report import render_summary
 from dln_regen.runner import solve_problem
-from dln_regen.trackers.bertini2 import degrees_of
 
 from helpers import DLN_REGEN, dln, one_json_object
 
@@ -142,12 +138,6 @@ def test_quiet_shows_nothing_on_a_terminal(tmp_path):
     one_json_object(stdout)
     assert "depth" not in terminal and "paths" not in terminal
 
-
-@pytest.fixture(scope="module")
-def problem_121(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("in") / "D_1_2_1"
-    write_input_folder(DeepLinearNetwork((1, 2, 1), 1, 2), folder)
-    return read_problem(folder, degrees_of)
 
 
 def test_progress_display_counts_what_the_run_counts(problem_121, capsys):

@@ -129,6 +129,7 @@ def test_run_folder_files(solved, seed):
 
 @pytest.fixture(scope="module")
 def problem_121(tmp_path_factory):
+    """Data seed 1, not conftest's 2: these tests compare with `solve 1 2 1 --seed 1`."""
     folder = tmp_path_factory.mktemp("in") / "D_1_2_1"
     write_input_folder(DeepLinearNetwork((1, 2, 1), 1, 1), folder)
     return read_problem(folder, degrees_of)

@@ -263,12 +263,7 @@ def test_a_kill_while_the_store_is_created(tmp_path, full, mode, arg):
     else:  # nothing was tracked, so there is nothing to resume: solve it anew
         assert_refused(dln("run", "--resume", folder), "nothing to resume")
         proc = dln("solve", *WIDTHS, "--seed", SEED, "--out", folder, "--json")
-    assert proc.returncode == 0, proc.stderr
-    summary = one_json_object(proc.stdout)
-    assert summary["critical_points"] == 33
-    assert partition_of(summary) == partition_of(full.summary)
-    assert helpers.same_point_sets(helpers.read_points(folder),
-                                   helpers.read_points(full.folder), tol=1e-6)
+    helpers.assert_same_run(proc, folder, full)
     assert duplicated_paths(folder) == []
 
 

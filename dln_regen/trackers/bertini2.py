@@ -351,58 +351,47 @@ class Bertini2Tracker:
         """
         options = self.problem.tracking
         fast = options.retrack_seconds
-        threshold = self.condition_threshold(key)
-        passes = [
-            Pass(
-                "double",
-                options.endgame,
-                {},
-                fast,
-                confirms=True,
-                condition_threshold=threshold,
-            )
-        ]
-        if options.precision == "double":
-            return passes
-        if key.step is Step.EQUATION:
-            passes.append(
-                Pass(
-                    "double",
-                    "powerseries",
-                    {"final_tolerance": LOOSE_FINAL_TOLERANCE},
-                    fast,
-                    confirms=False,
-                    settles_stalls=True,
-                    condition_threshold=threshold,
+        passes = [Pass("double", options.endgame, {}, fast, confirms=True)]
+        if options.precision != "double":
+            if key.step is Step.EQUATION:
+                loose = {"final_tolerance": LOOSE_FINAL_TOLERANCE}
+                passes.append(
+                    Pass(
+                        "double",
+                        "powerseries",
+                        loose,
+                        fast,
+                        confirms=False,
+                        settles_stalls=True,
+                    )
                 )
-            )
-        adaptive = {
-            "newton_before_endgame": repr(min(options.tracking_tolerance, 1e-8)),
-            "newton_during_endgame": repr(
-                min(options.tracking_tolerance_during_endgame, 1e-9)
-            ),
-            "final_tolerance": ADAPTIVE_FINAL_TOLERANCE,
-        }
-        return passes + [
-            Pass(
-                "adaptive",
-                "powerseries",
-                adaptive,
-                options.adaptive_seconds,
-                confirms=True,
-                precise=True,
-                condition_threshold=threshold,
-            ),
-            Pass(
-                "adaptive",
-                "powerseries",
-                adaptive,
-                options.patient_seconds,
-                confirms=True,
-                last=True,
-                condition_threshold=threshold,
-            ),
-        ]
+            adaptive = {
+                "newton_before_endgame": repr(min(options.tracking_tolerance, 1e-8)),
+                "newton_during_endgame": repr(
+                    min(options.tracking_tolerance_during_endgame, 1e-9)
+                ),
+                "final_tolerance": ADAPTIVE_FINAL_TOLERANCE,
+            }
+            passes += [
+                Pass(
+                    "adaptive",
+                    "powerseries",
+                    adaptive,
+                    options.adaptive_seconds,
+                    confirms=True,
+                    precise=True,
+                ),
+                Pass(
+                    "adaptive",
+                    "powerseries",
+                    adaptive,
+                    options.patient_seconds,
+                    confirms=True,
+                    last=True,
+                ),
+            ]
+        threshold = self.condition_threshold(key)
+        return [dataclasses.replace(p, condition_threshold=threshold) for p in passes]
 
     def condition_threshold(self, key: HomotopyKey) -> float:
         """Above what condition number the endpoints of ``key`` count as singular.
