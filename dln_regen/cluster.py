@@ -20,15 +20,15 @@ CONNECT_TIMEOUT = 10
 _trackers = {}
 
 
-def track_on_worker(problem_data: dict, seed: int, key, points):
-    """Track one task on a dask worker, building the tracker on first use."""
+def track_on_worker(problem_data: dict, seed: int, key, number, points):
+    """Track one pass of a task on a dask worker, building the tracker on first use."""
     from .problem import Problem
     from .runner import make_tracker
 
     name = (problem_data["system_text"], seed)
     if name not in _trackers:
         _trackers[name] = make_tracker(Problem.from_dict(problem_data), seed)
-    return _trackers[name].track(key, points)
+    return _trackers[name].track_pass(key, points, number)
 
 
 def check_scheduler(address: str) -> None:
@@ -56,18 +56,17 @@ class ClusterTracking:
         self.n_tasks = 16 * max(1, n_workers)
 
     def track_many(self, batches):
-        from .parallel import split_batches
+        from .parallel import track_in_rounds
 
-        tasks = split_batches(batches, self.n_tasks)
+        return track_in_rounds(batches, self._run, self.n_tasks)
+
+    def _run(self, tasks):
         futures = [
-            self.client.submit(track_on_worker, self.problem_data, self.seed, key, points,
+            self.client.submit(track_on_worker, self.problem_data, self.seed, *task,
                                pure=False, retries=3)
-            for _, key, points in tasks
+            for task in tasks
         ]
-        results = [[] for _ in batches]
-        for (index, _, _), found in zip(tasks, self.client.gather(futures)):
-            results[index].extend(found)
-        return results
+        return self.client.gather(futures)
 
     def __enter__(self):
         return self

@@ -65,14 +65,49 @@ def _exit_with(parent: int) -> None:
             os._exit(0)
 
 
-def _track(key, points):
-    return _worker_state["tracker"].track(key, points)
+def _track_pass(key, number, points):
+    return _worker_state["tracker"].track_pass(key, points, number)
 
 
-def split_batches(batches, n_tasks):
-    """Cut batches of ``(key, points)`` into about ``n_tasks`` tasks of similar size."""
-    total = sum(len(points) for _, points in batches)
-    size = max(1, math.ceil(total / max(1, n_tasks)))
+def track_in_rounds(batches, run_tasks, n_tasks):
+    """Results of every batch of ``(key, points)``, tracked one pass per round.
+
+    ``run_tasks`` maps tasks ``(key, pass number, points)`` to lists of
+    ``(result, settled)``. The first pass is cut into about ``n_tasks`` tasks;
+    later passes, which get the few slow paths, into one task per path, so
+    that those spread over every worker instead of queueing in one.
+    """
+    results = [[None] * len(points) for _, points in batches]
+    pending = [list(range(len(points))) for _, points in batches]
+    number = 0
+    while any(pending):
+        todo = [
+            (index, key, [points[k] for k in pending[index]])
+            for index, (key, points) in enumerate(batches)
+            if pending[index]
+        ]
+        size = None if number == 0 else 1
+        tasks = split_batches([(key, pts) for _, key, pts in todo], n_tasks, size)
+        found = run_tasks([(key, number, pts) for _, key, pts in tasks])
+        per_batch = [[] for _ in todo]
+        for (position, _, _), pairs in zip(tasks, found):
+            per_batch[position].extend(pairs)
+        for (index, _, _), pairs in zip(todo, per_batch):
+            for k, (result, _) in zip(pending[index], pairs):
+                results[index][k] = result
+            pending[index] = [
+                k for k, (_, done) in zip(pending[index], pairs) if not done
+            ]
+        number += 1
+    return results
+
+
+def split_batches(batches, n_tasks, size=None):
+    """Cut batches of ``(key, points)`` into about ``n_tasks`` tasks of similar size
+    (or into tasks of ``size`` points)."""
+    if size is None:
+        total = sum(len(points) for _, points in batches)
+        size = max(1, math.ceil(total / max(1, n_tasks)))
     tasks = []
     for index, (key, points) in enumerate(batches):
         for start in range(0, len(points), size):
@@ -101,14 +136,11 @@ class WorkerPool:
     def track_many(self, batches):
         """Results of every batch, in order, computed in the workers."""
         # Several tasks per worker so that one slow path does not idle the others.
-        tasks = split_batches(batches, TASKS_PER_WORKER * self.workers)
-        futures = [
-            self.executor.submit(_track, key, points) for _, key, points in tasks
-        ]
-        results = [[] for _ in batches]
-        for (index, _, _), future in zip(tasks, futures):
-            results[index].extend(future.result())
-        return results
+        return track_in_rounds(batches, self._run, TASKS_PER_WORKER * self.workers)
+
+    def _run(self, tasks):
+        futures = [self.executor.submit(_track_pass, *task) for task in tasks]
+        return [future.result() for future in futures]
 
     def close(self):
         self.executor.shutdown(cancel_futures=True)

@@ -42,8 +42,7 @@ class TrackingOptions:
     max_step_size: float = 0.1
     max_newton_iterations: int = 2
     retrack_seconds: float = 0.25  # wall-clock cap per path in double precision
-    adaptive_seconds: float = 3.0  # and in the adaptive-precision re-track
-    patient_seconds: float = 40.0  # and for a path that still fails
+    adaptive_seconds: float = 60.0  # and in the adaptive-precision re-track
 
 
 @dataclass(frozen=True)

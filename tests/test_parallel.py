@@ -69,6 +69,11 @@ def test_split_batches():
             assert [p for t in mine for p in t[2]] == points
         assert [t[0] for t in tasks] == sorted(t[0] for t in tasks)
         assert len(tasks) <= n_tasks + len(batches)
+    # Later passes: one task per path, whatever the number of tasks asked.
+    single = split_batches(batches, 2, size=1)
+    assert [(t[0], t[2]) for t in single] == [
+        (index, [p]) for index, (_, points) in enumerate(batches) for p in points
+    ]
     assert split_batches([], 4) == []
     assert split_batches([("a", [1, 2])], 0) == [(0, "a", [1, 2])]  # at least one task
 

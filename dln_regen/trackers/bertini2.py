@@ -40,6 +40,9 @@ INTERMEDIATE_CONDITION_THRESHOLD = 1e14
 # is singular (measured on (2,2,2,2): no path with a regular endpoint ends so
 # in the screening pass, over a thousand singular ones do).
 STALLED_ENDGAME = ("MinStepSizeReached", "FailedToConverge")
+# A Jacobian that adaptive precision cannot solve: a longer cap does not help
+# (on (2,2,2,2) the patient pass re-tracked 15 such paths for 55 s, all in vain).
+HOPELESS_FAILURE = "MatrixSolveFailure"
 # Endgame tolerances of the re-tracking passes: loose enough to settle paths
 # quickly, as their endpoints are sharpened by Newton's method afterwards.
 LOOSE_FINAL_TOLERANCE = "1e-6"
@@ -110,26 +113,28 @@ class Pass:
     cap: float  # wall-clock seconds per path
     confirms: bool  # are its nonsingular endpoints accurate enough to keep?
     settles_stalls: bool = False  # does a stalled endgame mean a singular endpoint?
-    precise: bool = False  # its verdicts stand, but for failures
+    sharpens: bool = False  # are its nonsingular endpoints refined by Newton's method?
+    precise: bool = False  # its verdicts stand, but for failures it can still resolve
     last: bool = False  # its verdicts stand, whatever they are
     condition_threshold: float = 1e8  # an endpoint above it is singular
 
 
-def settled(result: PathResult, step: Pass) -> bool:
+def settled(result: PathResult, step: Pass, sharpened: bool = False) -> bool:
     """Is the verdict of ``step`` on this path final?
 
-    A nonsingular endpoint is final when the pass is accurate enough. A singular
-    one is final when more precision cannot change it: a winding number above
-    one, a condition number beyond the reach of double precision, or an endgame
-    that stalled (:data:`STALLED_ENDGAME`). A failure is never final but in the
-    last pass.
+    A nonsingular endpoint is final when the pass is accurate enough, or when
+    Newton's method sharpened it to the tightest tolerance. A singular one is
+    final when more precision cannot change it: a winding number above one, a
+    condition number beyond the reach of double precision, or an endgame that
+    stalled (:data:`STALLED_ENDGAME`). A failure is final only in the last pass,
+    or in a precise one when the Jacobian is singular to any precision.
     """
     if result.outcome is Outcome.FAILED:
-        return False
+        return step.precise and result.endgame_code == HOPELESS_FAILURE
     if step.precise:
         return True
     if result.outcome is Outcome.SUCCESS:
-        return step.confirms
+        return step.confirms or sharpened
     if result.outcome is Outcome.AT_INFINITY:
         return True
     if result.outcome is Outcome.SINGULAR:
@@ -308,24 +313,28 @@ class Bertini2Tracker:
         Each pass of :meth:`_passes` takes only the paths whose verdict the
         previous pass left open (:func:`settled`).
         """
-        if not points:
-            return []
-        homotopy = self.homotopy(key)
         results = [None] * len(points)
         pending = list(range(len(points)))
-        for number, step in enumerate(self._passes(key)):
-            if not pending:
-                break
-            t0 = time.perf_counter()
-            found = self._solve(
-                homotopy, [points[k] for k in pending], step, number > 0
-            )
-            for k, (result, done) in zip(pending, found):
+        number = 0
+        while pending:
+            found = self.track_pass(key, [points[k] for k in pending], number)
+            for k, (result, _) in zip(pending, found):
                 results[k] = result
-            if log.isEnabledFor(logging.DEBUG):
-                log_pass(number + 1, key, found, time.perf_counter() - t0)
             pending = [k for k, (_, done) in zip(pending, found) if not done]
+            number += 1
         return results
+
+    def track_pass(self, key: HomotopyKey, points, number: int):
+        """Track ``points`` in pass ``number`` of ``key``: ``(result, settled)`` pairs.
+
+        The last pass settles every path.
+        """
+        step = self._passes(key)[number]
+        t0 = time.perf_counter()
+        found = self._solve(self.homotopy(key), points, step, number > 0)
+        if log.isEnabledFor(logging.DEBUG):
+            log_pass(number + 1, key, found, time.perf_counter() - t0)
+        return found
 
     def _passes(self, key: HomotopyKey) -> list[Pass]:
         """The passes of a homotopy, cheapest first (measured on (2,2,2,2), see README).
@@ -333,63 +342,64 @@ class Bertini2Tracker:
         Every pass is capped per path: a regular path takes milliseconds, while a
         path creeping towards a singular endpoint would take seconds.
 
-        1. Double precision, the power-series endgame: settles most paths.
-        2. Screening, equation steps only, double precision and a loose endgame
-           tolerance: most paths that failed end here as singular (converged with
-           a winding number above one or a Jacobian singular to working precision,
-           or an endgame that stalls after a clean track to the endgame boundary).
-           What it finds regular is not trusted at that tolerance and goes on.
-           Slice steps end at regular points: screening settles none of theirs.
+        1. Double precision. For equation steps the endgame tolerance is loose:
+           about half of their paths end singular, and at a loose tolerance
+           those settle at once (converged with a winding number above one or a
+           Jacobian singular to working precision, or an endgame that stalls
+           after a clean track to the endgame boundary), while every regular
+           endpoint is sharpened by Newton's method and kept if that converges.
+           Slice steps end at regular points: their endgame is tight.
+        2. Slice steps only: double precision at the loose tolerance, endpoints
+           sharpened by Newton's method. It settles two thirds of the slice
+           paths that fail the tight endgame: their endpoints are too
+           ill-conditioned for double precision to meet 1e-11 in the endgame.
         3. Adaptive precision, a tracking tolerance of 1e-8 before the endgame,
            endpoints sharpened by Newton's method: whatever is left. Paths that
            fail before the endgame are close encounters of two paths; at Bertini's
            default of 1e-5 they fail or jump, and on (2,2,2,2) two of them carry
            critical points. (The same tolerance in double precision settled a
-           tenth of these paths for a fifth of the run's time.)
-        4. Patient, the same with a long cap, for the few paths still failing. On
-           (2,2,2,2) the paths of close encounters need 5 to 15 s here.
+           tenth of these paths for a fifth of the run's time.) Its cap is long:
+           on (2,2,2,2) such paths take 3 to 35 s here, and most paths it gets
+           end in under a second.
+
+        With ``MPTYPE : 0`` only the tight double-precision pass runs.
         """
         options = self.problem.tracking
         fast = options.retrack_seconds
-        passes = [Pass("double", options.endgame, {}, fast, confirms=True)]
-        if options.precision != "double":
-            if key.step is Step.EQUATION:
-                loose = {"final_tolerance": LOOSE_FINAL_TOLERANCE}
-                passes.append(
-                    Pass(
-                        "double",
-                        "powerseries",
-                        loose,
-                        fast,
-                        confirms=False,
-                        settles_stalls=True,
-                    )
-                )
-            adaptive = {
+        tight = Pass("double", options.endgame, {}, fast, confirms=True)
+        loose = Pass(
+            "double",
+            options.endgame,
+            {"final_tolerance": LOOSE_FINAL_TOLERANCE},
+            fast,
+            confirms=False,
+            settles_stalls=key.step is Step.EQUATION,
+            sharpens=True,
+        )
+        if options.precision == "double":
+            passes = [tight]
+        elif key.step is Step.EQUATION:
+            passes = [loose]
+        else:
+            passes = [tight, loose]
+        adaptive = Pass(
+            "adaptive",
+            "powerseries",
+            {
                 "newton_before_endgame": repr(min(options.tracking_tolerance, 1e-8)),
                 "newton_during_endgame": repr(
                     min(options.tracking_tolerance_during_endgame, 1e-9)
                 ),
                 "final_tolerance": ADAPTIVE_FINAL_TOLERANCE,
-            }
-            passes += [
-                Pass(
-                    "adaptive",
-                    "powerseries",
-                    adaptive,
-                    options.adaptive_seconds,
-                    confirms=True,
-                    precise=True,
-                ),
-                Pass(
-                    "adaptive",
-                    "powerseries",
-                    adaptive,
-                    options.patient_seconds,
-                    confirms=True,
-                    last=True,
-                ),
-            ]
+            },
+            options.adaptive_seconds,
+            confirms=True,
+            sharpens=True,
+            precise=True,
+        )
+        if options.precision != "double":
+            passes.append(adaptive)
+        passes[-1] = dataclasses.replace(passes[-1], last=True)
         threshold = self.condition_threshold(key)
         return [dataclasses.replace(p, condition_threshold=threshold) for p in passes]
 
@@ -426,22 +436,21 @@ class Bertini2Tracker:
         found = []
         for sol, meta in zip(solver.all_solutions(), solver.solution_metadata()):
             result = self._result(sol, meta, retracked, step)
-            if step.mptype == "adaptive":
-                result = self._sharpened(homotopy.target, result)
-            found.append((result, step.last or settled(result, step)))
+            sharpened = False
+            if step.sharpens and result.is_success:
+                result, sharpened = self._sharpened(homotopy.target, result)
+            found.append((result, step.last or settled(result, step, sharpened)))
         return found
 
-    def _sharpened(self, target, result: PathResult) -> PathResult:
-        """Refine the endpoint of a loosely converged path with Bertini's Newton."""
-        if not result.is_success:
-            return result
+    def _sharpened(self, target, result: PathResult) -> tuple[PathResult, bool]:
+        """Refine a loosely converged endpoint with Bertini's Newton; did it converge?"""
         point, code, _, _ = self.bertini.newton_refine(
             target, result.point, tolerance=TIGHTEST_FINAL_TOLERANCE, max_iterations=8
         )
         if not str(code).endswith("Success"):
-            return result
+            return result, False
         point = self.on_patch(np.array([complex(z) for z in point]))
-        return dataclasses.replace(result, point=point)
+        return dataclasses.replace(result, point=point), True
 
     def _configure(self, solver, extra):
         options = self.problem.tracking
