@@ -20,15 +20,15 @@ CONNECT_TIMEOUT = 10
 _trackers = {}
 
 
-def track_on_worker(problem_data: dict, seed: int, key, number, points):
+def track_on_worker(problem_data: dict, seed: int, key, number, points, previous):
     """Track one pass of a task on a dask worker, building the tracker on first use."""
     from .problem import Problem
-    from .runner import make_tracker
+    from .trackers.bertini2 import make_tracker
 
     name = (problem_data["system_text"], seed)
     if name not in _trackers:
         _trackers[name] = make_tracker(Problem.from_dict(problem_data), seed)
-    return _trackers[name].track_pass(key, points, number)
+    return _trackers[name].track_pass(key, points, number, previous)
 
 
 def check_scheduler(address: str) -> None:
@@ -53,7 +53,7 @@ class ClusterTracking:
         self.seed = seed
         n_workers = len(self.client.scheduler_info().get("workers", {}))
         log.info("dask scheduler %s: %d workers", address, n_workers)
-        self.n_tasks = 16 * max(1, n_workers)
+        self.n_tasks = 2 * max(1, n_workers)
 
     def track_many(self, batches):
         from .parallel import track_in_rounds

@@ -19,9 +19,16 @@ from .errors import InputError
 
 log = logging.getLogger(__name__)
 
-# Tasks per worker and level: many, so that a few slow (singular) paths spread
-# over the workers instead of holding one of them while the others idle.
-TASKS_PER_WORKER = 16
+# A first pass is cut into chunks of at most 1/TASKS_PER_WORKER of a worker's
+# share: most homotopies then go whole to one worker, which builds and warms
+# it (tens of milliseconds), and largest-first ordering balances the workers.
+TASKS_PER_WORKER = 2
+# While the workers start (half a second), rounds of at most this many paths
+# are tracked in this process: the first levels of a run are that small.
+LOCAL_PATHS = 64
+# What a worker needs, imported once by the fork server: by default it would
+# import the command line's main module, and with it sympy.
+WORKER_MODULES = ["dln_regen.parallel", "dln_regen.trackers.bertini2", "bertini"]
 
 # The tracker of this worker process, built once by the pool's initializer.
 _worker_state = {}
@@ -44,7 +51,7 @@ def check_workers(workers: int) -> int:
 
 
 def _start_worker(problem, seed, parent, log_level=logging.WARNING):
-    from .runner import make_tracker
+    from .trackers.bertini2 import make_tracker
 
     # A worker starts with no logging set up; its messages go to the run's stderr.
     logging.basicConfig(
@@ -65,30 +72,42 @@ def _exit_with(parent: int) -> None:
             os._exit(0)
 
 
-def _track_pass(key, number, points):
-    return _worker_state["tracker"].track_pass(key, points, number)
+def _track_pass(key, number, points, previous):
+    return _worker_state["tracker"].track_pass(key, points, number, previous)
+
+
+def _started() -> int:
+    return os.getpid()
 
 
 def track_in_rounds(batches, run_tasks, n_tasks):
     """Results of every batch of ``(key, points)``, tracked one pass per round.
 
-    ``run_tasks`` maps tasks ``(key, pass number, points)`` to lists of
-    ``(result, settled)``. The first pass is cut into about ``n_tasks`` tasks;
-    later passes, which get the few slow paths, into one task per path, so
-    that those spread over every worker instead of queueing in one.
+    ``run_tasks`` maps tasks ``(key, pass number, points, previous results)``
+    to lists of ``(result, settled)``; it gets them largest first. The first
+    pass is cut into chunks of at most a ``n_tasks``-th of its paths; later
+    passes, which get the few slow paths, into one task per path, so that
+    those spread over every worker instead of queueing in one.
     """
     results = [[None] * len(points) for _, points in batches]
     pending = [list(range(len(points))) for _, points in batches]
     number = 0
     while any(pending):
         todo = [
-            (index, key, [points[k] for k in pending[index]])
+            (index, key, [(points[k], results[index][k]) for k in pending[index]])
             for index, (key, points) in enumerate(batches)
             if pending[index]
         ]
         size = None if number == 0 else 1
-        tasks = split_batches([(key, pts) for _, key, pts in todo], n_tasks, size)
-        found = run_tasks([(key, number, pts) for _, key, pts in tasks])
+        tasks = split_batches([(key, pairs) for _, key, pairs in todo], n_tasks, size)
+        found = largest_first(
+            run_tasks,
+            [
+                (key, number, [p for p, _ in pairs],
+                 [r for _, r in pairs] if number else None)
+                for _, key, pairs in tasks
+            ],
+        )
         per_batch = [[] for _ in todo]
         for (position, _, _), pairs in zip(tasks, found):
             per_batch[position].extend(pairs)
@@ -100,6 +119,15 @@ def track_in_rounds(batches, run_tasks, n_tasks):
             ]
         number += 1
     return results
+
+
+def largest_first(run_tasks, tasks):
+    """``run_tasks(tasks)``, with the tasks handed over largest first."""
+    order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i][2]))
+    found = [None] * len(tasks)
+    for i, result in zip(order, run_tasks([tasks[i] for i in order])):
+        found[i] = result
+    return found
 
 
 def split_batches(batches, n_tasks, size=None):
@@ -116,11 +144,17 @@ def split_batches(batches, n_tasks, size=None):
 
 
 class WorkerPool:
-    """Tracks batches of paths in ``workers`` processes."""
+    """Tracks batches of paths in ``workers`` processes.
 
-    def __init__(self, problem, seed, workers):
+    The workers start at once; until they have, small rounds are tracked by
+    ``local``, the tracker of this process, which builds the same homotopies.
+    """
+
+    def __init__(self, problem, seed, workers, local=None):
         context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(WORKER_MODULES)
         self.workers = workers
+        self.local = local
         self.executor = ProcessPoolExecutor(
             workers,
             mp_context=context,
@@ -132,6 +166,7 @@ class WorkerPool:
                 logging.getLogger("dln_regen").getEffectiveLevel(),
             ),
         )
+        self.started = [self.executor.submit(_started) for _ in range(workers)]
 
     def track_many(self, batches):
         """Results of every batch, in order, computed in the workers."""
@@ -139,8 +174,15 @@ class WorkerPool:
         return track_in_rounds(batches, self._run, TASKS_PER_WORKER * self.workers)
 
     def _run(self, tasks):
+        if self._track_here(tasks):
+            return [self.local.track_pass(k, pts, n, prev) for k, n, pts, prev in tasks]
         futures = [self.executor.submit(_track_pass, *task) for task in tasks]
         return [future.result() for future in futures]
+
+    def _track_here(self, tasks) -> bool:
+        if self.local is None or all(f.done() for f in self.started):
+            return False
+        return sum(len(task[2]) for task in tasks) <= LOCAL_PATHS
 
     def close(self):
         self.executor.shutdown(cancel_futures=True)

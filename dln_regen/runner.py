@@ -27,9 +27,8 @@ from .network import DeepLinearNetwork
 from .parallel import WorkerPool
 from .problem import Problem
 from .report import critical_point, infer_widths, is_at_infinity, split_groups, summary
-from .slicing import Slicing
 from .store import STORE_FILE, RunStore, check_store
-from .trackers.bertini2 import Bertini2Tracker, degrees_of
+from .trackers.bertini2 import degrees_of, make_tracker
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +64,6 @@ def normalized(problem: Problem, point: np.ndarray) -> np.ndarray:
 def relative_residual(tracker, problem: Problem, point: np.ndarray) -> float:
     values = tracker.system.eval(normalized(problem, point))
     return float(np.max(abs(np.asarray(values, dtype=complex))))
-
-
-def make_tracker(problem: Problem, seed: int):
-    return Bertini2Tracker(problem, Slicing.draw(problem, seed))
 
 
 def store_fingerprint(problem: Problem, seed: int) -> str:
@@ -150,7 +145,7 @@ def tracking_backend(stack, problem, seed, tracker, workers, scheduler):
         ).track_many, 0
     if workers > 1 and problem.exploration_order == "breadthFirst":
         return stack.enter_context(
-            WorkerPool(problem, seed, workers)
+            WorkerPool(problem, seed, workers, local=tracker)
         ).track_many, workers
     return (lambda batches: [tracker.track(key, pts) for key, pts in batches]), 1
 

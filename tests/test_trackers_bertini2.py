@@ -1,5 +1,6 @@
 """dln_regen.trackers.bertini2: parsing, degrees and homotopies with Bertini 2 itself."""
 
+import dataclasses
 import re
 
 import numpy as np
@@ -16,7 +17,7 @@ from dln_regen.bertini_io import (
 )
 from dln_regen.errors import InputError
 from dln_regen.network import DeepLinearNetwork
-from dln_regen.paths import HomotopyKey, Outcome, Step
+from dln_regen.paths import HomotopyKey, Outcome, PathResult, Step
 from dln_regen.slicing import Slicing
 from dln_regen.trackers.bertini2 import Bertini2Tracker, degrees_of, parse_system
 
@@ -140,3 +141,20 @@ def test_only_the_critical_points_are_judged_by_the_input_threshold(tracker):
     assert tracker.condition_threshold(before) == 1e14
     assert tracker.condition_threshold(final_slice) == 1e14
     assert all(p.condition_threshold == 1e12 for p in tracker._passes(last))
+
+
+def test_the_loose_slice_pass_takes_only_endgame_failures(tracker):
+    """A path that failed before its endgame goes untracked to adaptive precision;
+    one whose endgame failed is tracked again, at the loose endgame tolerance."""
+    key = HomotopyKey(Step.SLICE, 0, (), (4, 4), group=0, linear=1)
+    start = tracker.start_point()
+    before = PathResult(Outcome.FAILED, None, 0.0, False, 0.25, 0, "NeverStarted")
+    stalled = dataclasses.replace(before, endgame_code="FailedToConverge")
+    (passed_on, passed_settled), (tracked, tracked_settled) = tracker.track_pass(
+        key, [start, start], 1, [before, stalled]
+    )
+    assert passed_on is before and not passed_settled
+    assert tracked.outcome is Outcome.SUCCESS and tracked_settled  # sharpened
+    assert tracked.retracked
+    (first,) = tracker.track(key, [start])
+    assert np.allclose(tracked.point, first.point, atol=1e-10)

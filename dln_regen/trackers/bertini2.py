@@ -113,6 +113,7 @@ class Pass:
     cap: float  # wall-clock seconds per path
     confirms: bool  # are its nonsingular endpoints accurate enough to keep?
     settles_stalls: bool = False  # does a stalled endgame mean a singular endpoint?
+    takes: tuple[str, ...] = ()  # the failures it re-tracks (every one when empty)
     sharpens: bool = False  # are its nonsingular endpoints refined by Newton's method?
     precise: bool = False  # its verdicts stand, but for failures it can still resolve
     last: bool = False  # its verdicts stand, whatever they are
@@ -146,18 +147,25 @@ def settled(result: PathResult, step: Pass, sharpened: bool = False) -> bool:
     return False
 
 
-def log_pass(number: int, key: HomotopyKey, found, seconds: float) -> None:
+def log_pass(number: int, key: HomotopyKey, found, seconds: float, tracked) -> None:
     """One debug line per pass of a batch: what `-vv` shows of where time goes."""
     outcomes = Counter((r.outcome.value, r.endgame_code) for r, _ in found)
     log.debug(
-        "pass %d of %s: %d paths in %.2f s, %d settled, outcomes %s",
+        "pass %d of %s: %d paths in %.2f s, %d settled, %d passed on untracked, "
+        "outcomes %s",
         number,
         key,
         len(found),
         seconds,
         sum(done for _, done in found),
+        len(found) - tracked,
         dict(outcomes),
     )
+
+
+def make_tracker(problem: Problem, seed: int) -> Bertini2Tracker:
+    """The tracker of a run: the problem with the regeneration drawn from ``seed``."""
+    return Bertini2Tracker(problem, Slicing.draw(problem, seed))
 
 
 class Bertini2Tracker:
@@ -317,23 +325,35 @@ class Bertini2Tracker:
         pending = list(range(len(points)))
         number = 0
         while pending:
-            found = self.track_pass(key, [points[k] for k in pending], number)
+            previous = [results[k] for k in pending] if number else None
+            found = self.track_pass(key, [points[k] for k in pending], number, previous)
             for k, (result, _) in zip(pending, found):
                 results[k] = result
             pending = [k for k, (_, done) in zip(pending, found) if not done]
             number += 1
         return results
 
-    def track_pass(self, key: HomotopyKey, points, number: int):
+    def track_pass(self, key: HomotopyKey, points, number: int, previous=None):
         """Track ``points`` in pass ``number`` of ``key``: ``(result, settled)`` pairs.
 
-        The last pass settles every path.
+        ``previous`` holds the results of the pass before; a path whose failure
+        the pass does not take (:attr:`Pass.takes`) goes on to the next pass
+        untracked. The last pass settles every path.
         """
         step = self._passes(key)[number]
         t0 = time.perf_counter()
-        found = self._solve(self.homotopy(key), points, step, number > 0)
+        if step.takes and previous is not None:
+            chosen = [i for i, r in enumerate(previous) if r.endgame_code in step.takes]
+            found = [(result, False) for result in previous]
+        else:
+            chosen, found = range(len(points)), [None] * len(points)
+        tracked = self._solve(
+            self.homotopy(key), [points[i] for i in chosen], step, number > 0
+        )
+        for i, pair in zip(chosen, tracked):
+            found[i] = pair
         if log.isEnabledFor(logging.DEBUG):
-            log_pass(number + 1, key, found, time.perf_counter() - t0)
+            log_pass(number + 1, key, found, time.perf_counter() - t0, len(tracked))
         return found
 
     def _passes(self, key: HomotopyKey) -> list[Pass]:
@@ -349,9 +369,9 @@ class Bertini2Tracker:
            after a clean track to the endgame boundary), while every regular
            endpoint is sharpened by Newton's method and kept if that converges.
            Slice steps end at regular points: their endgame is tight.
-        2. Slice steps only: double precision at the loose tolerance, endpoints
-           sharpened by Newton's method. It settles two thirds of the slice
-           paths that fail the tight endgame: their endpoints are too
+        2. Slice steps only, for the paths whose endgame failed: double
+           precision at the loose tolerance, endpoints sharpened by Newton's
+           method. It settles most of them: their endpoints are too
            ill-conditioned for double precision to meet 1e-11 in the endgame.
         3. Adaptive precision, a tracking tolerance of 1e-8 before the endgame,
            endpoints sharpened by Newton's method: whatever is left. Paths that
@@ -381,7 +401,8 @@ class Bertini2Tracker:
         elif key.step is Step.EQUATION:
             passes = [loose]
         else:
-            passes = [tight, loose]
+            # A loose endgame cannot help a path that failed before the endgame.
+            passes = [tight, dataclasses.replace(loose, takes=STALLED_ENDGAME)]
         adaptive = Pass(
             "adaptive",
             "powerseries",
