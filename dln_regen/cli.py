@@ -88,12 +88,12 @@ def emit(data: dict, as_json: bool) -> None:
             click.echo(f"\nevery point, the summary and the seed: {data['run_folder']}")
 
 
-seed_option = click.option(
-    "--seed",
-    type=int,
-    default=None,
-    help="Seed of every random draw (data and regeneration); recorded in the run.",
-)
+def seed_option(help_text: str):
+    return click.option("--seed", type=int, default=None, help=help_text)
+
+
+NETWORK_SEED = "Seed of every random draw (data and regeneration); recorded in the run."
+
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print the summary as one JSON object."
 )
@@ -138,7 +138,7 @@ def main(verbose):
     logging.basicConfig(level=level, handlers=[terminal])
 
 
-@main.command()
+@main.command(short_help="Write the input folder of a network D0 D1 ... DH+1.")
 @click.argument("widths", nargs=-1, required=True)
 @click.option(
     "--samples",
@@ -148,7 +148,7 @@ def main(verbose):
     show_default=True,
     help="Number of data points (columns of X and Y).",
 )
-@seed_option
+@seed_option("Seed of the network's data (X, Y, regularization); recorded in it.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -234,7 +234,7 @@ def execute(problem, seed, out, workers, resume, scheduler, quiet, as_json, extr
     emit(result.summary, as_json)
 
 
-@main.command()
+@main.command(short_help="Find the critical points of the network D0 D1 ... DH+1.")
 @click.argument("widths", nargs=-1, required=True)
 @click.option(
     "--samples",
@@ -244,7 +244,7 @@ def execute(problem, seed, out, workers, resume, scheduler, quiet, as_json, extr
     show_default=True,
     help="Number of data points.",
 )
-@seed_option
+@seed_option(NETWORK_SEED)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -256,7 +256,11 @@ def execute(problem, seed, out, workers, resume, scheduler, quiet, as_json, extr
 def solve(
     widths, samples, seed, out, workers, order, resume, scheduler, quiet, as_json
 ):
-    """Generate the network D0 D1 ... DH+1, find its critical points, report them."""
+    """Find the critical points of the network D0 D1 ... DH+1 and report them.
+
+    The network's data are drawn from --seed, its input folder is written into
+    the run folder, and the regeneration is drawn from the same seed.
+    """
     widths = parse_widths(widths)
     workers = check_workers(workers)
     check_cluster(scheduler)
@@ -265,10 +269,14 @@ def solve(
             raise InputError("--resume needs the run folder: --out DIR, or the --seed")
         out = out or default_run_folder(widths, seed)
         problem, seed = resumed_problem(out, seed, order)
+        if problem.widths is None:
+            raise InputError(
+                f"{out} is a run of an input folder, not of a network: resume it "
+                f"with 'dln-regen run {out} --resume'"
+            )
         if problem.widths != widths:
             raise InputError(
-                f"{out} is a run of widths {list(problem.widths or [])}, "
-                f"not {list(widths)}"
+                f"{out} is a run of widths {list(problem.widths)}, not {list(widths)}"
             )
     else:
         seed = fresh_seed() if seed is None else seed
@@ -287,14 +295,17 @@ def solve(
     )
 
 
-@main.command()
+@main.command(short_help="Solve an input folder in the multiregeneration format.")
 @click.argument("folder", type=click.Path(path_type=Path))
-@seed_option
+@seed_option(
+    "Seed of the regeneration's random slices and gammas (the data come from "
+    "FOLDER); recorded in the run."
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Run folder (default: dln-runs/<folder name>-seed<seed>).",
+    help="Run folder (default: dln-runs/run-<folder name>-seed<seed>).",
 )
 @with_run_options
 @clean_errors
@@ -315,7 +326,8 @@ def run(folder, seed, out, workers, order, resume, scheduler, quiet, as_json):
         if order:
             problem = dataclasses.replace(problem, exploration_order=order)
         seed = fresh_seed() if seed is None else seed
-        out = out or Path("dln-runs") / f"{Path(folder).resolve().name}-seed{seed}"
+        name = Path(folder).resolve().name
+        out = out or Path("dln-runs") / f"run-{name}-seed{seed}"
         check_run_folder(out, resume=False)
         copy_input(folder, out)
     execute(
@@ -344,7 +356,7 @@ def resumed_problem(folder, seed, order):
     return problem, recorded
 
 
-@main.command()
+@main.command(short_help="The published table of counts by pattern, and more rows.")
 @click.option(
     "--widths",
     "extra_rows",
@@ -394,7 +406,7 @@ def resumed_problem(folder, seed, order):
 def table(extra_rows, out, seed, workers, published, as_json, plot):
     """Regenerate the published table (2,2), (2,2,2), (2,2,2,2), and more rows.
 
-    The (2,2,2,2) row takes about six minutes on two cores. Rows already
+    The (2,2,2,2) row takes 3 to 4 minutes on two cores. Rows already
     finished in --out are read back, not computed again.
     """
     workers = check_workers(workers)

@@ -93,30 +93,30 @@ def track_in_rounds(batches, run_tasks, n_tasks):
     pending = [list(range(len(points))) for _, points in batches]
     number = 0
     while any(pending):
-        todo = [
-            (index, key, [(points[k], results[index][k]) for k in pending[index]])
-            for index, (key, points) in enumerate(batches)
-            if pending[index]
-        ]
-        size = None if number == 0 else 1
-        tasks = split_batches([(key, pairs) for _, key, pairs in todo], n_tasks, size)
+        # Tasks name paths by their index in their batch.
+        tasks = split_batches(
+            [(index, paths) for index, paths in enumerate(pending) if paths],
+            n_tasks,
+            None if number == 0 else 1,
+        )
         found = largest_first(
             run_tasks,
             [
-                (key, number, [p for p, _ in pairs],
-                 [r for _, r in pairs] if number else None)
-                for _, key, pairs in tasks
+                (
+                    batches[index][0],
+                    number,
+                    [batches[index][1][k] for k in paths],
+                    [results[index][k] for k in paths] if number else None,
+                )
+                for _, index, paths in tasks
             ],
         )
-        per_batch = [[] for _ in todo]
-        for (position, _, _), pairs in zip(tasks, found):
-            per_batch[position].extend(pairs)
-        for (index, _, _), pairs in zip(todo, per_batch):
-            for k, (result, _) in zip(pending[index], pairs):
+        pending = [[] for _ in batches]
+        for (_, index, paths), pairs in zip(tasks, found):
+            for k, (result, done) in zip(paths, pairs):
                 results[index][k] = result
-            pending[index] = [
-                k for k, (_, done) in zip(pending[index], pairs) if not done
-            ]
+                if not done:
+                    pending[index].append(k)
         number += 1
     return results
 

@@ -13,8 +13,9 @@ class ProgressDisplay:
     def __init__(self, n_equations: int):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=n_equations, unit="eq", desc="depth 0/%d" % n_equations,
-                        bar_format="{desc} {bar:12} {postfix} [{elapsed}]", leave=False)
+        # Everything but the bar is the description: tqdm puts a comma before a postfix.
+        self.bar = tqdm(total=n_equations, unit="eq", desc=f"depth 0/{n_equations}",
+                        bar_format="{desc} {bar:12} [{elapsed}]", leave=False)
         self.n_equations = n_equations
         self.points = {}
         self.paths = 0
@@ -28,11 +29,11 @@ class ProgressDisplay:
         elif event == "level":
             self.points[data["depth"]] = data["points"]
             self.bar.n = data["depth"]
-            self.bar.set_description_str(f"depth {data['depth']}/{self.n_equations}")
         rate = self.paths / max(1e-9, time.perf_counter() - self.start)
         found = " ".join(str(self.points[d]) for d in sorted(self.points))
-        self.bar.set_postfix_str(
-            f"points by depth {found or '-'} | paths {self.paths} ({rate:.0f}/s) "
+        self.bar.set_description_str(
+            f"depth {max(self.points, default=0)}/{self.n_equations} | points by depth "
+            f"{found or '-'} | paths {self.paths} ({rate:.0f}/s) "
             f"| failures {self.failures}"
         )
 

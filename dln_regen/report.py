@@ -152,7 +152,8 @@ def summary(problem, widths, points, tally, seconds, seed, extra=None) -> dict:
 def render_summary(data: dict) -> str:
     """The terminal report: the count, then one row per sparsity pattern."""
     widths = data.get("widths")
-    head = f"{data['critical_points']} critical points"
+    count = data["critical_points"]
+    head = f"{count} critical point{'' if count == 1 else 's'}"
     if widths:
         head += " for widths (d0..d{}) = {}".format(
             len(widths) - 1, " ".join(map(str, widths))

@@ -84,6 +84,10 @@ def check_run_folder(folder: Path, resume: bool) -> None:
             f"{folder} already holds a run; add --resume to finish it or read it "
             "back, or choose another --out"
         )
+    elif folder.is_dir() and any(folder.iterdir()) and not (folder / RUN_FILE).exists():
+        raise RunStoreError(
+            f"{folder} holds other files and is not a run; choose a new or empty --out"
+        )
 
 
 def read_run(folder: Path) -> tuple[Problem, int]:

@@ -138,7 +138,7 @@ def test_solve_prints_a_table_without_json(workdir):
     proc = dln("solve", 2, 2, "--seed", 5, cwd=workdir)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "1 critical points for widths (d0..d1) = 2 2"
+    assert lines[0] == "1 critical point for widths (d0..d1) = 2 2"
     assert "seed 5" in lines[1]
     assert "       1  [* *]" in lines
     folder = workdir / "dln-runs" / "D_2_2-seed5"
@@ -210,7 +210,7 @@ def test_run_default_folder_and_fresh_seed(tmp_path):
     assert proc.returncode == 0, proc.stderr
     summary = one_json_object(proc.stdout)
     assert summary["critical_points"] == 1
-    out = tmp_path / "dln-runs" / f"D_2_2-seed{summary['seed']}"
+    out = tmp_path / "dln-runs" / f"run-D_2_2-seed{summary['seed']}"
     assert (out / "points.jsonl").is_file() and (out / "input" / OPTIONS_PY).is_file()
 
 
@@ -362,3 +362,30 @@ def test_a_finished_run_is_read_back_from_its_default_folder(tmp_path):
     summary = one_json_object(back.stdout)
     assert summary["critical_points"] == one_json_object(first.stdout)["critical_points"] == 1
     assert summary["paths_tracked"] == one_json_object(first.stdout)["paths_tracked"]
+
+
+def test_a_folder_of_other_files_is_not_written_into(tmp_path):
+    """--out naming a folder that holds other files is refused, and left as it was."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "draft.txt").write_text("mine\n")
+    proc = dln("solve", 2, 2, "--seed", 1, "--out", notes, cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "not a run" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in notes.iterdir()) == ["draft.txt"]
+
+
+@needs_seed
+def test_a_run_of_an_input_folder_is_resumed_with_run(tmp_path):
+    """The run of a folder and the network's own run get different default folders,
+    and solve --resume on the run of a hand-written folder (no widths recorded)
+    says which command resumes it."""
+    ran = dln("run", SEED_FOLDERS / "D_2_2_2", "--seed", 3, "--json", "--quiet",
+              cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    folder = one_json_object(ran.stdout)["run_folder"]
+    assert folder == "dln-runs/run-D_2_2_2-seed3"
+    proc = dln("solve", 2, 2, 2, "--out", folder, "--resume", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert f"dln-regen run {folder} --resume" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
