@@ -177,6 +177,10 @@ class DeepLinearNetwork:
     def gradient(self) -> list[tuple[str, sympy.Expr]]:
         """The homogenized gradient: ``(name, polynomial)`` per weight entry, layer H+1 first.
 
+        Within a layer the rows go row by row, as in the hand-written seed folders:
+        regeneration tracks fewer paths in that order (664 against 756 for
+        (2,2,2), 21584 against 23982 for (2,2,2,2)).
+
         ``dL/dW_k = B^T (W X - Y) (A X)^T + c_k * W_k`` with ``A = W_{k-1}...W_1`` and
         ``B = W_{H+1}...W_{k+1}``. Every term is padded with the other groups'
         homogenizing coordinates so that each row has degree 1 in its own group and
@@ -198,8 +202,8 @@ class DeepLinearNetwork:
             )
             mat = self.weights[k - 1]
             nrows, ncols = mat.shape
-            for c in range(ncols):
-                for r in range(nrows):
+            for r in range(nrows):
+                for c in range(ncols):
                     lam = self.lam_symbol(k, r, c, nrows)
                     expr = lam * mat[r, c] * pad + loss_part[r, c]
                     name = "F" + entry_name(k, r, c, nrows, ncols)

@@ -157,9 +157,10 @@ def test_symbolic_gradient_is_the_gradient_when_dehomogenized(widths, samples):
         assert abs(got - reference[k - 1][r, c]) < 1e-12 * max(1, abs(got)), name
 
 
-def test_gradient_rows_are_listed_last_layer_first():
+def test_gradient_rows_are_listed_last_layer_first_row_by_row():
+    """The order of the seed folders (names are column-major: w_3 is row 1, column 2)."""
     names = [name for name, _ in DeepLinearNetwork((2, 2, 2)).gradient()]
-    assert names == ["Fw2_1", "Fw2_2", "Fw2_3", "Fw2_4", "Fw1_1", "Fw1_2", "Fw1_3", "Fw1_4"]
+    assert names == ["Fw2_1", "Fw2_3", "Fw2_2", "Fw2_4", "Fw1_1", "Fw1_3", "Fw1_2", "Fw1_4"]
 
 
 # -- multidegrees ------------------------------------------------------------------------
