@@ -406,7 +406,7 @@ def resumed_problem(folder, seed, order):
 def table(extra_rows, out, seed, workers, published, as_json, plot):
     """Regenerate the published table (2,2), (2,2,2), (2,2,2,2), and more rows.
 
-    The (2,2,2,2) row takes 3 to 4 minutes on two cores. Rows already
+    The (2,2,2,2) row takes about 3 minutes on two cores. Rows already
     finished in --out are read back, not computed again.
     """
     workers = check_workers(workers)
