@@ -1,10 +1,11 @@
 """The Bertini 2 back end: every homotopy built and tracked in this process.
 
-Precision strategy (measured on (2,2,2), see the README): all paths of a
-homotopy are tracked together in double precision first; the paths that do not
-end at a nonsingular finite point are tracked again in adaptive precision with
-a wall-clock cap, since double precision alone silently loses a few points and
-singular endpoints cost a hundred times a regular one in adaptive precision.
+Precision strategy (measured on (2,2,2,2), see the README and
+:meth:`Bertini2Tracker._passes`): all paths of a homotopy are tracked together
+in double precision first; the paths whose verdict that leaves open are tracked
+again in adaptive precision with a wall-clock cap, since double precision alone
+silently loses a few points and singular endpoints cost a hundred times a
+regular one in adaptive precision.
 """
 
 from __future__ import annotations
@@ -37,14 +38,16 @@ SINGULAR_TO_WORKING_PRECISION = 1e15
 # Endpoints that only start more paths are singular above this condition number.
 INTERMEDIATE_CONDITION_THRESHOLD = 1e14
 # Endgame failures after a clean track to the endgame boundary: the endpoint
-# is singular (measured on (2,2,2,2): no path with a regular endpoint ends so
-# in the screening pass, over a thousand singular ones do).
+# is singular (measured on 1,500 equation-step paths of (2,2,2,2) at the loose
+# tolerance: every one of the 679 regular endpoints converged, 237 of the 821
+# singular ones stalled so).
 STALLED_ENDGAME = ("MinStepSizeReached", "FailedToConverge")
 # A Jacobian that adaptive precision cannot solve: a longer cap does not help
-# (on (2,2,2,2) the patient pass re-tracked 15 such paths for 55 s, all in vain).
+# (on (2,2,2,2) a second pass with a 40 s cap spent 55 s on 15 such paths, in vain).
 HOPELESS_FAILURE = "MatrixSolveFailure"
-# Endgame tolerances of the re-tracking passes: loose enough to settle paths
-# quickly, as their endpoints are sharpened by Newton's method afterwards.
+# Endgame tolerances of the loose double-precision passes and of the adaptive
+# one: loose enough to settle paths quickly, as their endpoints are sharpened by
+# Newton's method afterwards.
 LOOSE_FINAL_TOLERANCE = "1e-6"
 ADAPTIVE_FINAL_TOLERANCE = "1e-8"
 
