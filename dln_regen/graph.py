@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import InputError
+from .parallel import track_here
 from .paths import HomotopyKey, Outcome, PathResult, Step
 from .problem import Problem
 
@@ -127,7 +128,7 @@ class RegenerationGraph:
         self.nonzero_indices = nonzero_indices(problem)
 
     def _track_here(self, batches):
-        return [self.tracker.track(key, points) for key, points in batches]
+        return track_here(self.tracker, batches)
 
     # -- one step ----------------------------------------------------------------
 

@@ -7,6 +7,7 @@ results do not depend on which worker tracks which path.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import multiprocessing
@@ -121,6 +122,16 @@ def track_in_rounds(batches, run_tasks, n_tasks):
     return results
 
 
+def track_here(tracker, batches):
+    """Results of every batch, tracked pass by pass in this process."""
+    return track_in_rounds(batches, functools.partial(run_here, tracker), 1)
+
+
+def run_here(tracker, tasks):
+    """Tasks ``(key, pass number, points, previous results)`` tracked here."""
+    return [tracker.track_pass(k, pts, n, prev) for k, n, pts, prev in tasks]
+
+
 def largest_first(run_tasks, tasks):
     """``run_tasks(tasks)``, with the tasks handed over largest first."""
     order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i][2]))
@@ -175,7 +186,7 @@ class WorkerPool:
 
     def _run(self, tasks):
         if self._track_here(tasks):
-            return [self.local.track_pass(k, pts, n, prev) for k, n, pts, prev in tasks]
+            return run_here(self.local, tasks)
         futures = [self.executor.submit(_track_pass, *task) for task in tasks]
         return [future.result() for future in futures]
 

@@ -9,6 +9,7 @@ as the run goes), ``run.log``, and at the end ``summary.json`` and
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import secrets
@@ -24,7 +25,7 @@ from .bertini_io import read_problem, write_input_folder
 from .errors import RunStoreError
 from .graph import RegenerationGraph
 from .network import DeepLinearNetwork
-from .parallel import WorkerPool
+from .parallel import WorkerPool, track_here
 from .problem import Problem
 from .report import critical_point, infer_widths, is_at_infinity, split_groups, summary
 from .store import STORE_FILE, RunStore, check_store
@@ -151,7 +152,7 @@ def tracking_backend(stack, problem, seed, tracker, workers, scheduler):
         return stack.enter_context(
             WorkerPool(problem, seed, workers, local=tracker)
         ).track_many, workers
-    return (lambda batches: [tracker.track(key, pts) for key, pts in batches]), 1
+    return functools.partial(track_here, tracker), 1
 
 
 def solve_problem(

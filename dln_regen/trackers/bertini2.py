@@ -21,6 +21,7 @@ from collections import Counter
 import numpy as np
 
 from ..errors import InputError
+from ..parallel import track_here
 from ..paths import HomotopyKey, Outcome, PathResult, Step
 from ..problem import Problem
 from ..slicing import LinearForm, Slicing
@@ -324,17 +325,7 @@ class Bertini2Tracker:
         Each pass of :meth:`_passes` takes only the paths whose verdict the
         previous pass left open (:func:`settled`).
         """
-        results = [None] * len(points)
-        pending = list(range(len(points)))
-        number = 0
-        while pending:
-            previous = [results[k] for k in pending] if number else None
-            found = self.track_pass(key, [points[k] for k in pending], number, previous)
-            for k, (result, _) in zip(pending, found):
-                results[k] = result
-            pending = [k for k, (_, done) in zip(pending, found) if not done]
-            number += 1
-        return results
+        return track_here(self, [(key, points)])[0]
 
     def track_pass(self, key: HomotopyKey, points, number: int, previous=None):
         """Track ``points`` in pass ``number`` of ``key``: ``(result, settled)`` pairs.
