@@ -91,9 +91,6 @@ def emit(data: dict, as_json: bool) -> None:
 def seed_option(help_text: str):
     return click.option("--seed", type=int, default=None, help=help_text)
 
-
-NETWORK_SEED = "Seed of every random draw (data and regeneration); recorded in the run."
-
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print the summary as one JSON object."
 )
@@ -184,7 +181,9 @@ run_options = [
     click.option(
         "--resume",
         is_flag=True,
-        help="Finish an interrupted run in its run folder, or read a finished one back.",
+        help=(
+            "Finish an interrupted run in its run folder, or read a finished one back."
+        ),
     ),
     click.option(
         "--scheduler",
@@ -244,7 +243,7 @@ def execute(problem, seed, out, workers, resume, scheduler, quiet, as_json, extr
     show_default=True,
     help="Number of data points.",
 )
-@seed_option(NETWORK_SEED)
+@seed_option("Seed of every random draw (data and regeneration); recorded in the run.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

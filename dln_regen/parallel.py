@@ -181,7 +181,6 @@ class WorkerPool:
 
     def track_many(self, batches):
         """Results of every batch, in order, computed in the workers."""
-        # Several tasks per worker so that one slow path does not idle the others.
         return track_in_rounds(batches, self._run, TASKS_PER_WORKER * self.workers)
 
     def _run(self, tasks):
