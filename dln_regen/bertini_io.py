@@ -27,6 +27,32 @@ TRACKING_FILE = "bertiniInput_trackingOptions"
 OPTIONS_PY = "inputFile.py"
 OPTIONS_YAML = "inputFile.yaml"
 
+# Bertini 1's ODEPredictor numbers, by the names of Bertini 2's predictors.
+# Heun (1) and RK-Norsett 3(4) (4) are left out: Bertini 2's path tracker
+# aborts the whole process on them.
+PREDICTORS = {
+    "-1": "Constant",
+    "0": "Euler",
+    "2": "RK4",
+    "3": "HeunEuler",
+    "5": "RKF45",
+    "6": "RKCashKarp45",
+    "7": "RKDormandPrince56",
+    "8": "RKVerner67",
+}
+
+
+def predictor_named(number: str) -> str:
+    """Bertini 2's name of the predictor numbered ``number`` in Bertini 1."""
+    try:
+        return PREDICTORS[number]
+    except KeyError:
+        raise InputError(
+            f"{TRACKING_FILE}: ODEPredictor {number} is not available with "
+            f"Bertini 2; use one of {', '.join(PREDICTORS)}"
+        ) from None
+
+
 # Bertini 1 config keys we map onto Bertini 2 settings, with their converters.
 TRACKING_KEYS = {
     "finaltol": ("final_tolerance", float),
@@ -41,6 +67,8 @@ TRACKING_KEYS = {
         lambda v: {"0": "double", "1": "multiple", "2": "adaptive"}[v],
     ),
     "endgamenum": ("endgame", lambda v: {"1": "powerseries", "2": "cauchy"}[v]),
+    "endgamebndry": ("endgame_boundary", float),
+    "odepredictor": ("predictor", predictor_named),
 }
 
 # Options of the original driver that change nothing here, with the reason.
@@ -158,6 +186,8 @@ def read_tracking_options(text: str) -> TrackingOptions:
         field_name, convert = TRACKING_KEYS[key.lower()]
         try:
             values[field_name] = convert(value)
+        except InputError:
+            raise
         except (ValueError, KeyError):
             raise InputError(
                 f"{TRACKING_FILE}: bad value {value!r} for {key}"

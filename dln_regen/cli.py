@@ -14,8 +14,7 @@ import click
 
 from .bertini_io import read_problem, write_input_folder
 from .errors import InputError
-from .network import DeepLinearNetwork, parse_widths
-from .parallel import check_workers
+from .parallel import check_workers, start_fork_server
 from .report import render_summary
 from .runner import (
     network_problem,
@@ -35,6 +34,7 @@ from .table import (
     row_folder,
 )
 from .trackers.bertini2 import degrees_of
+from .widths import parse_widths
 
 log = logging.getLogger("dln_regen")
 
@@ -155,6 +155,8 @@ def main(verbose):
 @clean_errors
 def generate(widths, samples, seed, out):
     """Write the input folder of the network with widths D0 D1 ... DH+1."""
+    from .network import DeepLinearNetwork  # sympy: only where a system is written
+
     widths = parse_widths(widths)
     seed = fresh_seed() if seed is None else seed
     network = DeepLinearNetwork(widths, samples, seed)
@@ -209,6 +211,15 @@ def check_cluster(scheduler) -> None:
         check_scheduler(scheduler)
 
 
+def prepare_workers(workers, scheduler=None) -> int:
+    """Check --workers and --scheduler; start the local workers' fork server now."""
+    workers = check_workers(workers)
+    check_cluster(scheduler)
+    if workers > 1 and not scheduler:
+        start_fork_server()
+    return workers
+
+
 def execute(problem, seed, out, workers, resume, scheduler, quiet, as_json, extra):
     """Solve with a live progress display on a terminal, then report."""
     display = None
@@ -261,8 +272,7 @@ def solve(
     the run folder, and the regeneration is drawn from the same seed.
     """
     widths = parse_widths(widths)
-    workers = check_workers(workers)
-    check_cluster(scheduler)
+    workers = prepare_workers(workers, scheduler)
     if resume:
         if out is None and seed is None:
             raise InputError("--resume needs the run folder: --out DIR, or the --seed")
@@ -315,8 +325,7 @@ def run(folder, seed, out, workers, order, resume, scheduler, quiet, as_json):
     regeneration's slices and gammas. With --resume, FOLDER is the run folder of
     an interrupted run.
     """
-    workers = check_workers(workers)
-    check_cluster(scheduler)
+    workers = prepare_workers(workers, scheduler)
     if resume:
         out = out or folder
         problem, seed = resumed_problem(out, seed, order)
@@ -408,7 +417,7 @@ def table(extra_rows, out, seed, workers, published, as_json, plot):
     The (2,2,2,2) row takes about 3 minutes on two cores. Rows already
     finished in --out are read back, not computed again.
     """
-    workers = check_workers(workers)
+    workers = prepare_workers(workers)
     rows = list(PUBLISHED_ROWS) if published else []
     for text in extra_rows:
         widths = parse_widths(text.replace(",", " ").split())

@@ -40,6 +40,8 @@ class TrackingOptions:
     precision: str = "adaptive"  # MPTYPE: 0 double, 1 multiple, 2 adaptive
     endgame: str = "powerseries"  # of the first, double-precision pass
     max_step_size: float = 0.1
+    endgame_boundary: float = 0.1
+    predictor: str = "RKF45"  # ODEPredictor, by Bertini 2's name
     max_newton_iterations: int = 2
     retrack_seconds: float = 0.25  # wall-clock cap per path in double precision
     adaptive_seconds: float = 60.0  # and in the adaptive-precision re-track

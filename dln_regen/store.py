@@ -1,7 +1,8 @@
 """The run store: an SQLite file of the regeneration graph, written as the run goes.
 
-Every batch of tracked paths is committed in one transaction, keyed by its
-homotopy and the exact bytes of its start point. The graph is deterministic
+The paths tracked by one call of the back end (a round of batches) are
+committed in one transaction, each keyed by its homotopy and the exact bytes
+of its start point. The graph is deterministic
 given the seed, so a resumed run replays it from the start: paths found in the
 store are read back instead of tracked, and only what the store lacks is
 tracked. A kill at any moment loses at most the batches in flight.
@@ -159,13 +160,17 @@ class RunStore:
         point = None if endpoint is None else np.frombuffer(endpoint, dtype=complex).copy()
         return PathResult(Outcome(outcome), point, cond, bool(retracked), seconds, cycle)
 
-    def record(self, key: HomotopyKey, points, results) -> None:
-        """Store one tracked batch in a single transaction."""
-        name = homotopy_name(key)
+    def record(self, batches) -> None:
+        """Store tracked batches ``(key, points, results)`` in a single transaction.
+
+        One commit per round, not per batch: each commit waits for the disk
+        (a millisecond here, a tenth of the run of (2,2,2) over 80 batches).
+        """
         rows = [
-            (name, point_bytes(p), r.outcome.value,
+            (homotopy_name(key), point_bytes(p), r.outcome.value,
              None if r.point is None else point_bytes(r.point),
              r.condition_number, r.cycle_number, int(r.retracked), r.seconds)
+            for key, points, results in batches
             for p, r in zip(points, results)
         ]
         with self.db:
@@ -190,13 +195,13 @@ class RunStore:
             missing = [(key, [p for p in points if point_bytes(p) not in got])
                        for (key, points), got in zip(batches, known)]
             todo = [(k, pts) for k, pts in missing if pts]
-            fresh = iter(track_many(todo) if todo else [])
+            fresh = track_many(todo) if todo else []
+            self.record([(key, pts, res) for (key, pts), res in zip(todo, fresh)])
+            fresh = iter(fresh)
             out = []
             for (key, points), got, (_, new_points) in zip(batches, known, missing):
                 if new_points:
-                    new_results = next(fresh)
-                    self.record(key, new_points, new_results)
-                    got.update(zip(map(point_bytes, new_points), new_results))
+                    got.update(zip(map(point_bytes, new_points), next(fresh)))
                 out.append([got[point_bytes(p)] for p in points])
             return out
 

@@ -37,7 +37,7 @@ from affine_system import (  # noqa: E402
 )
 
 from dln_regen.errors import InputError  # noqa: E402
-from dln_regen.network import parse_widths  # noqa: E402
+from dln_regen.widths import parse_widths  # noqa: E402
 from dln_regen.parallel import default_workers  # noqa: E402
 from dln_regen.runner import fresh_seed  # noqa: E402
 

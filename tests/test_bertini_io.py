@@ -119,13 +119,14 @@ def test_every_supported_key_case_insensitively():
     text = (
         "FINALTOL: 1e-12;\nsecuritylevel : 1;\nMPTYPE : 0;\nCondNumThreshold : 1e10;\n"
         "TrackTolBeforeEG : 1e-6;\nTrackTolDuringEG : 1e-7;\nMaxStepSize : 0.05;\n"
-        "MaxNewtonIts : 3;\nEndgameNum : 1;\n"
+        "MaxNewtonIts : 3;\nEndgameNum : 1;\nEndgameBNDRY : 0.05;\nODEPredictor : 7;\n"
     )
     assert read_tracking_options(text) == TrackingOptions(
         final_tolerance=1e-12, security_level=1, precision="double",
         condition_number_threshold=1e10, tracking_tolerance=1e-6,
         tracking_tolerance_during_endgame=1e-7, max_step_size=0.05,
-        max_newton_iterations=3, endgame="powerseries",
+        max_newton_iterations=3, endgame="powerseries", endgame_boundary=0.05,
+        predictor="RKDormandPrince56",
     )
 
 
@@ -150,7 +151,9 @@ def test_comments_are_skipped_even_after_a_semicolon():
     "text, named",
     [("Frobnicate : 1;", "'Frobnicate'"), ("MPTYPE : 7;", "'7'"),
      ("SecurityLevel : high;", "'high'"), ("finalTol 1e-16;", "finalTol 1e-16"),
-     ("EndgameNum : 3;", "'3'")],
+     ("EndgameNum : 3;", "'3'"), ("ODEPredictor : 9;", "ODEPredictor 9"),
+     # Bertini 2's tracker aborts the process on Heun and RK-Norsett 3(4).
+     ("ODEPredictor : 1;", "ODEPredictor 1"), ("ODEPredictor : 4;", "ODEPredictor 4")],
 )
 def test_bad_tracking_options_are_refused_by_name(text, named):
     with pytest.raises(InputError, match=re.escape(named)):

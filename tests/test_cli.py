@@ -276,7 +276,14 @@ def wrong_degrees(tmp_path):
 def unknown_option(tmp_path):
     folder = generated_folder(tmp_path)
     with open(folder / TRACKING_FILE, "a") as out:
-        out.write("ODEPredictor : 5;\n")
+        out.write("SampleFactor : 0.5;\n")
+    return folder
+
+
+def aborting_predictor(tmp_path):
+    folder = generated_folder(tmp_path)
+    with open(folder / TRACKING_FILE, "a") as out:
+        out.write("ODEPredictor : 1;\n")  # Heun: Bertini 2 aborts the process
     return folder
 
 
@@ -293,10 +300,12 @@ BAD_INPUT = [
     (unparsable, "Bertini cannot parse the equations"),
     (wrong_degrees, "degrees do not match the equations: Fw2_1 has degrees [2, 1], "
                     "degrees says [1, 2]"),
-    (unknown_option, "unknown option 'ODEPredictor'"),
+    (unknown_option, "unknown option 'SampleFactor'"),
+    (aborting_predictor, "ODEPredictor 1 is not available with Bertini 2"),
 ]
 BAD_IDS = ["solve-2", "solve-0-2", "solve-2-x", "run-missing", "run-no-equations",
-           "run-unparsable", "run-wrong-degrees", "run-unknown-option"]
+           "run-unparsable", "run-wrong-degrees", "run-unknown-option",
+           "run-aborting-predictor"]
 
 
 def bad_args(case, tmp_path):

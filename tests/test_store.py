@@ -237,9 +237,10 @@ def killed_in_sql(folder, mode, arg):
 
 
 def test_a_kill_inside_a_commit_leaves_a_store_that_resumes(tmp_path, full):
-    """SIGKILL while a batch of paths is being committed leaves a hot journal; the
-    resumed run rolls the batch back and tracks it again."""
-    folder = killed_in_sql(tmp_path / "run", "commit", 40)
+    """SIGKILL while a round of paths is being committed leaves a hot journal; the
+    resumed run rolls the round back and tracks it again."""
+    # (2,2,2) commits 16 rounds of paths: the kill lands in the 9th.
+    folder = killed_in_sql(tmp_path / "run", "commit", 8)
     journal = folder / (STORE + "-journal")
     # The kill hit a commit: the journal is hot (its header is written and synced).
     assert journal.is_file() and journal.read_bytes()[:8] == HOT_JOURNAL

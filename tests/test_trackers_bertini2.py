@@ -9,6 +9,7 @@ import sympy
 
 from dln_regen.bertini_io import (
     EQUATIONS_FILE,
+    PREDICTORS,
     VARIABLES_FILE,
     read_function_names,
     read_problem,
@@ -158,3 +159,19 @@ def test_the_loose_slice_pass_takes_only_endgame_failures(tracker):
     assert tracked.retracked
     (first,) = tracker.track(key, [start])
     assert np.allclose(tracked.point, first.point, atol=1e-10)
+
+
+@pytest.mark.parametrize("predictor", sorted(set(PREDICTORS.values())))
+def test_every_accepted_predictor_tracks(tracker, predictor):
+    """Each ODEPredictor the input may name is one Bertini 2 tracks with (two
+    others abort the process) and lands where the default predictor does."""
+    problem = tracker.problem
+    tracking = dataclasses.replace(problem.tracking, predictor=predictor)
+    other = Bertini2Tracker(
+        dataclasses.replace(problem, tracking=tracking), tracker.slicing
+    )
+    key = HomotopyKey(Step.SLICE, 0, (), (4, 4), group=0, linear=1)
+    (want,) = tracker.track(key, [tracker.start_point()])
+    (got,) = other.track(key, [other.start_point()])
+    assert got.outcome is Outcome.SUCCESS
+    assert np.allclose(got.point, want.point, atol=1e-9)

@@ -481,6 +481,8 @@ class Bertini2Tracker:
             "newton_before_endgame": repr(options.tracking_tolerance),
             "newton_during_endgame": repr(options.tracking_tolerance_during_endgame),
             "max_step_size": repr(options.max_step_size),
+            "endgame_boundary": repr(options.endgame_boundary),
+            "predictor": getattr(self.bertini.tracking.Predictor, options.predictor),
             "max_num_newton_iterations": options.max_newton_iterations,
             "level": options.security_level,
             "num_threads": 1,
