@@ -14,11 +14,13 @@ from pathlib import Path
 import click
 
 from .bertini_io import read_problem, write_input_folder
-from .errors import InputError
+from .errors import InputError, RunInterrupted
 from .parallel import check_workers, start_fork_server
 from .report import render_summary
 from .runner import (
+    RUN_FILE,
     network_problem,
+    resume_command,
     check_run_folder,
     copy_input,
     fresh_seed,
@@ -55,6 +57,12 @@ def clean_errors(command):
             return command(*args, **kwargs)
         except InputError as err:
             fail(str(err))
+        except RunInterrupted as err:
+            fail(
+                "interrupted; the run folder keeps every path tracked so far: "
+                f"finish it with '{err.command}'",
+                130,
+            )
         except KeyboardInterrupt:
             fail(
                 "interrupted; the run folder keeps every path tracked so far "
@@ -89,8 +97,15 @@ def emit(data: dict, as_json: bool) -> None:
             click.echo(f"\nevery point, the summary and the seed: {data['run_folder']}")
 
 
+# Seeds go to numpy and to Bertini's generator (an unsigned long); fresh ones
+# are drawn below 2**31.
+SEED = click.IntRange(0, 2**32 - 1)
+
+
 def seed_option(help_text: str):
-    return click.option("--seed", type=int, default=None, help=help_text)
+    return click.option(
+        "--seed", type=SEED, default=None, help=help_text + " [default: a fresh one]"
+    )
 
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print the summary as one JSON object."
@@ -136,7 +151,12 @@ def console() -> None:
 @click.group(
     cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]}
 )
-@click.option("-v", "--verbose", count=True, help="Log progress (-v) or details (-vv).")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log progress (-v) or details (-vv); give it before the command.",
+)
 @click.version_option(package_name="dln-regen")
 def main(verbose):
     """Every complex critical point of a regularized deep linear network, by
@@ -231,6 +251,15 @@ def check_cluster(scheduler) -> None:
         from .cluster import check_scheduler
 
         check_scheduler(scheduler)
+
+
+def refuse_run_folder(folder: Path) -> None:
+    """A run folder given as an input folder: say how to finish it instead."""
+    if (Path(folder) / RUN_FILE).is_file():
+        raise InputError(
+            f"{folder} is a run folder, not an input folder; finish it or read it "
+            f"back with '{resume_command(folder)}'"
+        )
 
 
 def prepare_workers(workers, scheduler=None) -> int:
@@ -352,6 +381,7 @@ def run(folder, seed, out, workers, order, resume, scheduler, quiet, as_json):
         out = out or folder
         problem, seed = resumed_problem(out, seed, order)
     else:
+        refuse_run_folder(folder)
         problem = read_problem(folder, degrees_of)
         if order:
             problem = dataclasses.replace(problem, exploration_order=order)
@@ -403,7 +433,7 @@ def resumed_problem(folder, seed, order):
 )
 @click.option(
     "--seed",
-    type=int,
+    type=SEED,
     default=1,
     show_default=True,
     help="Seed of rows computed now; finished rows keep theirs.",

@@ -7,3 +7,11 @@ class InputError(ValueError):
 
 class RunStoreError(InputError):
     """A run folder or store that cannot be resumed."""
+
+
+class RunInterrupted(Exception):
+    """A run stopped by Ctrl-C; ``command`` finishes it from its run folder."""
+
+    def __init__(self, command: str):
+        super().__init__(command)
+        self.command = command

@@ -29,8 +29,14 @@ TASKS_PER_WORKER = 2
 # are tracked in this process: the first levels of a run are that small.
 LOCAL_PATHS = 64
 # What a worker needs, imported once by the fork server: by default it would
-# import the command line's main module, and with it sympy.
-WORKER_MODULES = ["dln_regen.parallel", "dln_regen.trackers.bertini2", "bertini"]
+# import the command line's main module, and with it sympy. The first sets the
+# workers' Ctrl-C handler, and is imported nowhere else.
+WORKER_MODULES = [
+    "dln_regen.worker_signals",
+    "dln_regen.parallel",
+    "dln_regen.trackers.bertini2",
+    "bertini",
+]
 
 # The tracker of this worker process, built once by the pool's initializer.
 _worker_state = {}

@@ -13,6 +13,7 @@ import functools
 import json
 import logging
 import secrets
+import shlex
 import shutil
 import time
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import numpy as np
 
 from . import __version__
 from .bertini_io import read_problem, write_input_folder
-from .errors import RunStoreError
+from .errors import RunInterrupted, RunStoreError
 from .graph import RegenerationGraph
 from .parallel import WorkerPool, track_here
 from .problem import Problem
@@ -81,13 +82,43 @@ def check_run_folder(folder: Path, resume: bool) -> None:
             )
     elif (folder / STORE_FILE).exists() or (folder / SUMMARY_FILE).exists():
         raise RunStoreError(
-            f"{folder} already holds a run; add --resume to finish it or read it "
-            "back, or choose another --out"
+            f"{folder} already holds a run{described_run(folder)}; finish it or read "
+            f"it back with '{resume_command(folder)}', or choose another --out"
         )
     elif folder.is_dir() and any(folder.iterdir()) and not (folder / RUN_FILE).exists():
         raise RunStoreError(
             f"{folder} holds other files and is not a run; choose a new or empty --out"
         )
+
+
+def recorded_run(folder: Path) -> tuple[list | None, str | None, int | None]:
+    """Widths of a ``solve`` (else None), input folder of a ``run`` (else None) and
+    seed, from a run's record; all None when it cannot be read."""
+    try:
+        data = json.loads((Path(folder) / RUN_FILE).read_text())
+        source = data["extra"].get("input_folder")
+        widths = None if source else data["problem"].get("widths")
+        return widths, source, int(data["seed"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None, None, None
+
+
+def described_run(folder: Path) -> str:
+    widths, source, seed = recorded_run(folder)
+    if seed is None:
+        return ""
+    what = f"widths {' '.join(map(str, widths))}" if widths else source
+    return f" (of {what}, seed {seed})"
+
+
+def resume_command(folder: Path) -> str:
+    """The command that finishes, or reads back, the run in ``folder``."""
+    widths, _, _ = recorded_run(folder)
+    if widths:
+        words = ["dln-regen", "solve", *map(str, widths), "--out", str(folder)]
+    else:
+        words = ["dln-regen", "run", str(folder)]
+    return shlex.join(words + ["--resume"])
 
 
 def read_run(folder: Path) -> tuple[Problem, int]:
@@ -197,7 +228,8 @@ def solve_problem(
         graph = RegenerationGraph(
             problem, tracker, track_many, chain_observers(observer, store)
         )
-        endpoints = graph.explore()
+        endpoints = explored(graph, folder)
+        before = store.seconds_before if store is not None else 0.0
     return finish_run(
         problem,
         seed,
@@ -205,9 +237,25 @@ def solve_problem(
         tracker,
         graph,
         endpoints,
-        time.perf_counter() - t0,
+        before + time.perf_counter() - t0,
         {"workers": workers, **(extra or {})},
     )
+
+
+def explored(graph, folder):
+    """The graph's endpoints; a Ctrl-C names the command that finishes the run."""
+    try:
+        return graph.explore()
+    except KeyboardInterrupt:
+        if folder is None:
+            raise
+        command = resume_command(folder)
+        log.info(  # for run.log; the terminal gets the command line's message
+            "interrupted after %d paths; finish with: %s",
+            graph.tally.paths_tracked,
+            command,
+        )
+        raise RunInterrupted(command) from None
 
 
 def chain_observers(observer, store):

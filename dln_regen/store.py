@@ -16,6 +16,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -137,6 +138,15 @@ class RunStore:
         with self.db:
             self.db.execute("INSERT OR IGNORE INTO run VALUES ('fingerprint', ?)",
                             (fingerprint,))
+        # Wall time of the run's earlier sessions, so that a resumed run reports
+        # the time of the whole run; every commit brings it up to date.
+        row = self.db.execute("SELECT value FROM run WHERE name='seconds'").fetchone()
+        self.seconds_before = float(row[0]) if row else 0.0
+        self.opened = time.perf_counter()
+
+    def seconds(self) -> float:
+        """Wall time of every session of this run so far."""
+        return self.seconds_before + time.perf_counter() - self.opened
 
     def close(self):
         self.db.close()
@@ -175,6 +185,8 @@ class RunStore:
         ]
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO paths VALUES (?,?,?,?,?,?,?,?)", rows)
+            self.db.execute("INSERT OR REPLACE INTO run VALUES ('seconds', ?)",
+                            (repr(self.seconds()),))
 
     def record_level(self, depth: int, level) -> None:
         """Store the nodes of a finished level (for inspection; resuming replays paths)."""

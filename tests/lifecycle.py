@@ -135,6 +135,12 @@ def stored_paths(folder) -> dict:
     return {(row[0], row[1]): row[2:] for row in rows}
 
 
+def stored_seconds(folder) -> float:
+    """The wall time of the run's sessions that the store has committed (0 if none)."""
+    rows = _committed_copy(folder, "SELECT value FROM run WHERE name='seconds'")
+    return float(rows[0][0]) if rows else 0.0
+
+
 def duplicated_paths(folder) -> list:
     """Keys ``(homotopy, start)`` stored more than once (there should be none)."""
     return _committed_copy(

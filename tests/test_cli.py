@@ -295,6 +295,9 @@ BAD_INPUT = [
     (["solve", "2"], "at least two widths"),
     (["solve", "0", "2"], "positive integers, got '0'"),
     (["solve", "2", "x"], "positive integers, got 'x'"),
+    # numpy refuses negative seeds, Bertini's generator those past 64 bits.
+    (["solve", "2", "2", "--seed", "-1"], "'--seed': -1 is not in the range"),
+    (["generate", "2", "2", "--seed", str(2**64)], f"'--seed': {2**64} is not in the range"),
     (missing, "no such input folder"),
     (no_equations, f"no {EQUATIONS_FILE}"),
     (unparsable, "Bertini cannot parse the equations"),
@@ -303,7 +306,7 @@ BAD_INPUT = [
     (unknown_option, "unknown option 'SampleFactor'"),
     (aborting_predictor, "ODEPredictor 1 is not available with Bertini 2"),
 ]
-BAD_IDS = ["solve-2", "solve-0-2", "solve-2-x", "run-missing", "run-no-equations",
+BAD_IDS = ["solve-2", "solve-0-2", "solve-2-x", "solve-negative-seed", "generate-huge-seed", "run-missing", "run-no-equations",
            "run-unparsable", "run-wrong-degrees", "run-unknown-option",
            "run-aborting-predictor"]
 

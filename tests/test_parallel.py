@@ -131,3 +131,29 @@ def test_a_killed_worker_is_a_clean_error_and_the_run_resumes(tmp_path, solved):
     helpers.assert_same_run(dln("run", "--resume", folder, "--json"), folder, full)
     after = stored_paths(folder)
     assert all(after[key] == row for key, row in before.items())
+
+
+def test_ctrl_c_is_one_line_naming_the_command_that_finishes_the_run(tmp_path, solved):
+    """Ctrl-C on a terminal signals the run and its workers alike: one line, status
+    130, no worker's traceback; the command it names finishes the run."""
+    full = solved((2, 2, 2), 5)
+    folder = tmp_path / "run"
+    proc = start_dln("solve", 2, 2, 2, "--seed", 5, "--out", folder, "--workers", 2)
+    try:
+        # The first paths are tracked here while the workers start: the signal
+        # may well find a worker starting.
+        wait_until(lambda: count_paths(folder) > 0, proc, "paths were stored")
+        os.killpg(proc.pid, signal.SIGINT)  # the whole group, as a terminal does
+        out, err = proc.communicate(timeout=300)
+    finally:
+        kill_group(proc)
+    command = f"dln-regen solve 2 2 2 --out {folder} --resume"
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == [
+        "dln-regen: error: interrupted; the run folder keeps every path tracked so "
+        f"far: finish it with '{command}'"
+    ]
+    assert out == ""
+    assert "interrupted after" in (folder / "run.log").read_text()
+    resumed = dln(*command.split()[1:], "--json")
+    helpers.assert_same_run(resumed, folder, full)

@@ -25,7 +25,8 @@ from dln_regen.network import DeepLinearNetwork
 import helpers
 from helpers import EXAMPLES, dln, one_json_object, partition_of
 from lifecycle import (STORE, assert_refused, count_paths, duplicated_paths, kill_group,
-                       start_dln, stored_paths, tree_digest, wait_until)
+                       start_dln, stored_paths, stored_seconds, tree_digest,
+                       wait_until)
 
 WIDTHS = (2, 2, 2)
 SEED = 5
@@ -129,9 +130,13 @@ def test_a_killed_run_resumes_to_the_full_result(tmp_path, full, moment, command
         assert len(before) >= max(1, int(moment[1] * full.summary["paths_tracked"]))
     if moment[0] != "clock":
         assert resumed
+    first_session = stored_seconds(folder) if resumed else 0.0
+    assert (first_session > 0) == bool(before)  # committed with the first paths
     proc = finish(folder, command)
     if resumed:
         summary = check_resumed(proc, folder, full, before)
+        # The summary's time is the whole run's: the killed session's and this one.
+        assert summary["seconds"] > first_session
     else:
         assert proc.returncode == 0, proc.stderr
         summary = one_json_object(proc.stdout)
@@ -189,7 +194,7 @@ KILL_AT = r"""
 import os, signal, sqlite3, sys
 
 mode, arg = sys.argv[1], sys.argv[2]
-state = {"last": "", "commits": 0}
+state = {"paths": False, "commits": 0}
 connect = sqlite3.connect
 
 
@@ -200,12 +205,14 @@ def traced(*args, **kwargs):
         sql = sql.strip()
         if mode == "sql" and arg in sql:
             os.kill(os.getpid(), signal.SIGKILL)
-        if mode == "commit" and sql == "COMMIT" and state["last"].startswith(
-                "INSERT OR REPLACE INTO paths"):
+        if sql.startswith("INSERT OR REPLACE INTO paths"):
+            state["paths"] = True  # a transaction of tracked paths
+        if mode == "commit" and sql == "COMMIT" and state["paths"]:
             state["commits"] += 1
             if state["commits"] > int(arg):
                 os.kill(os.getpid(), signal.SIGKILL)
-        state["last"] = sql
+        if sql == "COMMIT":
+            state["paths"] = False
 
     if mode == "commit":
         db.execute("PRAGMA cache_size=1")
