@@ -27,14 +27,13 @@ TRACKING_FILE = "bertiniInput_trackingOptions"
 OPTIONS_PY = "inputFile.py"
 OPTIONS_YAML = "inputFile.yaml"
 
-# Bertini 1's ODEPredictor numbers, by the names of Bertini 2's predictors.
-# Heun (1) and RK-Norsett 3(4) (4) are left out: Bertini 2's path tracker
-# aborts the whole process on them.
+# ODEPredictor numbers as Bertini 2's own reader of Bertini 1 config files
+# maps them (settings_parsers/tracking.hpp). 1 and 3 (Heun) and 4 (RK-Norsett
+# 3(4)) are left out: Bertini 2's path tracker aborts the process on them.
 PREDICTORS = {
     "-1": "Constant",
     "0": "Euler",
     "2": "RK4",
-    "3": "HeunEuler",
     "5": "RKF45",
     "6": "RKCashKarp45",
     "7": "RKDormandPrince56",

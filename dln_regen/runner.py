@@ -107,7 +107,7 @@ def described_run(folder: Path) -> str:
     widths, source, seed = recorded_run(folder)
     if seed is None:
         return ""
-    what = f"widths {' '.join(map(str, widths))}" if widths else source
+    what = f"widths {' '.join(map(str, widths))}" if widths else source or "a folder"
     return f" (of {what}, seed {seed})"
 
 

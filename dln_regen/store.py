@@ -2,10 +2,10 @@
 
 The paths tracked by one call of the back end (a round of batches) are
 committed in one transaction, each keyed by its homotopy and the exact bytes
-of its start point. The graph is deterministic
-given the seed, so a resumed run replays it from the start: paths found in the
-store are read back instead of tracked, and only what the store lacks is
-tracked. A kill at any moment loses at most the batches in flight.
+of its start point. The graph is deterministic given the seed, so a resumed
+run replays it from the start: paths found in the store are read back instead
+of tracked, and only what the store lacks is tracked. A kill at any moment
+loses at most the round in flight.
 """
 
 from __future__ import annotations

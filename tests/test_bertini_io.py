@@ -153,7 +153,8 @@ def test_comments_are_skipped_even_after_a_semicolon():
      ("SecurityLevel : high;", "'high'"), ("finalTol 1e-16;", "finalTol 1e-16"),
      ("EndgameNum : 3;", "'3'"), ("ODEPredictor : 9;", "ODEPredictor 9"),
      # Bertini 2's tracker aborts the process on Heun and RK-Norsett 3(4).
-     ("ODEPredictor : 1;", "ODEPredictor 1"), ("ODEPredictor : 4;", "ODEPredictor 4")],
+     ("ODEPredictor : 1;", "ODEPredictor 1"), ("ODEPredictor : 3;", "ODEPredictor 3"),
+     ("ODEPredictor : 4;", "ODEPredictor 4")],
 )
 def test_bad_tracking_options_are_refused_by_name(text, named):
     with pytest.raises(InputError, match=re.escape(named)):

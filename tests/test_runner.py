@@ -13,7 +13,14 @@ import pytest
 from dln_regen.bertini_io import EQUATIONS_FILE, read_problem, write_input_folder
 from dln_regen.network import DeepLinearNetwork
 from dln_regen.problem import Problem
-from dln_regen.runner import POINTS_FILE, RUN_FILE, SUMMARY_FILE, solve_problem
+from dln_regen.errors import RunStoreError
+from dln_regen.runner import (
+    POINTS_FILE,
+    RUN_FILE,
+    SUMMARY_FILE,
+    check_run_folder,
+    solve_problem,
+)
 from dln_regen.trackers.bertini2 import degrees_of
 
 import helpers
@@ -160,3 +167,29 @@ def test_solve_problem_without_a_folder_is_reproducible(problem_121, solved):
     api_points = [helpers.Point(i, [np.asarray(w) for w in p.weights], list(p.groups),
                                 p.pattern, p.residual) for i, p in enumerate(first.points)]
     assert helpers.same_point_sets(api_points, cli_points, tol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "record, described, command",
+    [
+        ({"seed": 3, "extra": {"samples": 1}, "problem": {"widths": [2, 2, 2]}},
+         "(of widths 2 2 2, seed 3)", "dln-regen solve 2 2 2 --out {} --resume"),
+        ({"seed": 7, "extra": {"input_folder": "seed/D_2_2_2"},
+          "problem": {"widths": [2, 2, 2]}},
+         "(of seed/D_2_2_2, seed 7)", "dln-regen run {} --resume"),
+        (None, "already holds a run;", "dln-regen run {} --resume"),
+    ],
+    ids=["solve", "run", "unreadable"],
+)
+def test_an_existing_run_is_refused_with_the_command_that_finishes_it(
+        tmp_path, record, described, command):
+    """A run of a network finishes with solve, a run of a folder with run; a record
+    that cannot be read still gets advice."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / SUMMARY_FILE).write_text("{}")
+    (folder / RUN_FILE).write_text(json.dumps(record) if record else "{")
+    with pytest.raises(RunStoreError) as refused:
+        check_run_folder(folder, resume=False)
+    assert described in str(refused.value)
+    assert f"'{command.format(folder)}'" in str(refused.value)
