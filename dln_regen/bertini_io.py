@@ -328,12 +328,24 @@ def build_problem(text, groups, degrees, tracking, options, renames) -> Problem:
     )
 
 
-def write_input_folder(network, folder: Path, order: str = "breadthFirst") -> Path:
-    """Write a network's gradient system as an input folder of the original driver."""
+def write_input_folder(
+    network, folder: Path, order: str = "breadthFirst", degrees_of=None
+) -> Path:
+    """Write a network's gradient system as an input folder of the original driver.
+
+    Its ``degrees`` are computed from the polynomials: by sympy
+    (:meth:`DeepLinearNetwork.multidegrees`), or by ``degrees_of(text, groups)``
+    when given, which spares a run the import of sympy.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / VARIABLES_FILE).write_text(network.variables_text())
-    (folder / EQUATIONS_FILE).write_text(network.equations_text())
+    variables, equations = network.variables_text(), network.equations_text()
+    (folder / VARIABLES_FILE).write_text(variables)
+    (folder / EQUATIONS_FILE).write_text(equations)
+    if degrees_of is None:
+        degrees = network.multidegrees()
+    else:
+        degrees = degrees_of(variables + equations, read_variable_groups(variables))
     (folder / TRACKING_FILE).write_text(
         "finalTol : 1e-16;\nSecurityLevel : 1;\nMPTYPE : 2;\nCONDNUMTHRESHOLD : 1e12;\n"
     )
@@ -342,7 +354,7 @@ def write_input_folder(network, folder: Path, order: str = "breadthFirst") -> Pa
         f"# Critical points of the regularized loss of a deep linear network, "
         f"widths {list(network.widths)}.",
         f"# Written by dln-regen: seed {network.seed}, samples {network.samples}.",
-        f"degrees = {network.multidegrees()}",
+        f"degrees = {degrees}",
         f"targetDimensions = {[[0] * n_groups]}",
         f'explorationOrder = "{order}"',
         f"widths = {list(network.widths)}",

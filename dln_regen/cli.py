@@ -15,6 +15,7 @@ import click
 
 from .bertini_io import read_problem, write_input_folder
 from .errors import InputError, RunInterrupted
+from .network import DeepLinearNetwork
 from .parallel import check_workers, start_fork_server
 from .report import render_summary
 from .runner import (
@@ -199,8 +200,6 @@ def main(verbose):
 @clean_errors
 def generate(widths, samples, seed, out):
     """Write the input folder of the network with widths D0 D1 ... DH+1."""
-    from .network import DeepLinearNetwork  # sympy: only where a system is written
-
     widths = parse_widths(widths)
     seed = fresh_seed() if seed is None else seed
     network = DeepLinearNetwork(widths, samples, seed)

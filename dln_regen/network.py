@@ -6,6 +6,11 @@ gradient, one polynomial per weight entry. Each layer is a projective variable
 group ``w{k}_0, w{k}_1, ...`` with ``w{k}_0`` homogenizing; entries are numbered
 column by column, as in the published input files, so ``w{k}_{c*rows + r + 1}``
 is row ``r``, column ``c`` of ``W_k``.
+
+The input files are written as text directly (:meth:`DeepLinearNetwork.equations_text`),
+without sympy, whose import alone takes a seventh of ``solve 2 2 2``; the same
+gradient as sympy expressions (:meth:`DeepLinearNetwork.gradient`) gives the
+multidegrees of ``generate`` and checks the text in the tests.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import sympy
 
 from .errors import InputError
 from .widths import parse_widths, weight_shapes
@@ -92,68 +96,79 @@ class DeepLinearNetwork:
     def n_layers(self) -> int:
         return len(self.widths) - 1
 
-    @cached_property
-    def weights(self) -> list[sympy.Matrix]:
-        """Symbolic weight matrices ``W_1, ..., W_{H+1}``."""
-        mats = []
-        for k, (rows, cols) in enumerate(weight_shapes(self.widths), start=1):
-            mats.append(
-                sympy.Matrix(
-                    rows,
-                    cols,
-                    lambda r, c: sympy.Symbol(entry_name(k, r, c, rows, cols)),
-                )
-            )
-        return mats
-
-    @cached_property
-    def homogenizers(self) -> list[sympy.Symbol]:
+    def weight_names(self, layer: int) -> list[list[str]]:
+        """Names of the entries of ``W_layer``, as a matrix."""
+        rows, cols = weight_shapes(self.widths)[layer - 1]
         return [
-            sympy.Symbol(homogenizer_name(k, rows, cols))
+            [entry_name(layer, r, c, rows, cols) for c in range(cols)]
+            for r in range(rows)
+        ]
+
+    def homogenizer_names(self) -> list[str]:
+        return [
+            homogenizer_name(k, rows, cols)
             for k, (rows, cols) in enumerate(weight_shapes(self.widths), start=1)
         ]
 
     def group_names(self) -> list[list[str]]:
         """Names of each projective group, the homogenizing coordinate first."""
         groups = []
-        for k, mat in enumerate(self.weights, start=1):
-            entries = sorted(mat, key=lambda s: int(s.name.split("_")[1]))
-            groups.append([self.homogenizers[k - 1].name] + [s.name for s in entries])
+        for k, h in enumerate(self.homogenizer_names(), start=1):
+            names = self.weight_names(k)
+            column_major = [row[c] for c in range(len(names[0])) for row in names]
+            groups.append([h] + column_major)
         return groups
 
-    def _constant_matrix(self, prefix: str, rows: int, cols: int) -> sympy.Matrix:
-        # One data point keeps the published names x_1, y_1, ...
+    def data_names(self, prefix: str, rows: int) -> list[list[str]]:
+        """Names of ``X`` or ``Y`` (``rows`` by samples); one sample keeps ``x_1, ...``."""
+        cols = self.samples
         sizes = (rows,) if cols == 1 else (rows, cols)
-        return sympy.Matrix(
-            rows,
-            cols,
-            lambda r, c: sympy.Symbol(index_name(prefix, (r, c)[: len(sizes)], sizes)),
-        )
+        return [
+            [index_name(prefix, (r, c)[: len(sizes)], sizes) for c in range(cols)]
+            for r in range(rows)
+        ]
 
-    @cached_property
-    def x_symbols(self) -> sympy.Matrix:
-        return self._constant_matrix("x", self.widths[0], self.samples)
-
-    @cached_property
-    def y_symbols(self) -> sympy.Matrix:
-        return self._constant_matrix("y", self.widths[-1], self.samples)
-
-    def lam_symbol(self, layer: int, row: int, col: int, rows: int) -> sympy.Symbol:
+    def lam_name(self, layer: int, row: int, col: int, rows: int) -> str:
         cols = self.widths[layer - 1]
-        return sympy.Symbol("lam_" + entry_name(layer, row, col, rows, cols))
+        return "lam_" + entry_name(layer, row, col, rows, cols)
 
-    def _product(self, first: int, last: int, size: int) -> sympy.Matrix:
+    # -- the gradient as sympy expressions ----------------------------------------
+
+    @cached_property
+    def weights(self) -> list:
+        """Symbolic weight matrices ``W_1, ..., W_{H+1}`` (sympy)."""
+        import sympy
+
+        return [
+            sympy.Matrix(sympy.symbols(self.weight_names(k)))
+            for k in range(1, self.n_layers + 1)
+        ]
+
+    @cached_property
+    def homogenizers(self) -> list:
+        import sympy
+
+        return list(sympy.symbols(self.homogenizer_names()))
+
+    def _data_symbols(self, prefix: str, rows: int):
+        import sympy
+
+        return sympy.Matrix(sympy.symbols(self.data_names(prefix, rows)))
+
+    def _product(self, first: int, last: int, size: int):
         """``W_last ... W_first`` (1-based, inclusive); identity when empty."""
+        import sympy
+
         out = sympy.eye(size)
         for k in range(first, last + 1):
             out = self.weights[k - 1] * out
         return out
 
-    def gradient(self) -> list[tuple[str, sympy.Expr]]:
+    def gradient(self) -> list[tuple]:
         """The homogenized gradient: ``(name, polynomial)`` per weight entry, layer H+1 first.
 
-        Built once per network (a fraction of a second for (2,2,2)): the input
-        folder writes both the rows and their degrees.
+        Built once per network. :meth:`equations_text` writes the same
+        polynomials as text.
 
         Within a layer the rows go row by row, as in the hand-written seed folders:
         regeneration tracks fewer paths in that order (664 against 756 for
@@ -167,16 +182,19 @@ class DeepLinearNetwork:
         return list(self._gradient_rows)
 
     @cached_property
-    def _gradient_rows(self) -> tuple[tuple[str, sympy.Expr], ...]:
+    def _gradient_rows(self) -> tuple:
+        import sympy
+
         n = self.n_layers
+        x = self._data_symbols("x", self.widths[0])
         h_all = sympy.Mul(*self.homogenizers)
         residual = (
-            self._product(1, n, self.widths[0]) * self.x_symbols
-            - h_all * self.y_symbols
+            self._product(1, n, self.widths[0]) * x
+            - h_all * self._data_symbols("y", self.widths[-1])
         )
         rows = []
         for k in range(n, 0, -1):
-            a_x = self._product(1, k - 1, self.widths[0]) * self.x_symbols
+            a_x = self._product(1, k - 1, self.widths[0]) * x
             b = self._product(k + 1, n, self.widths[k])
             loss_part = b.T * residual * a_x.T
             pad = sympy.Mul(
@@ -186,7 +204,7 @@ class DeepLinearNetwork:
             nrows, ncols = mat.shape
             for r in range(nrows):
                 for c in range(ncols):
-                    lam = self.lam_symbol(k, r, c, nrows)
+                    lam = sympy.Symbol(self.lam_name(k, r, c, nrows))
                     expr = lam * mat[r, c] * pad + loss_part[r, c]
                     name = "F" + entry_name(k, r, c, nrows, ncols)
                     rows.append((name, expr))
@@ -195,19 +213,20 @@ class DeepLinearNetwork:
     def constants(self) -> list[tuple[str, complex]]:
         """Every random constant of the system with its value."""
         out = []
-        for sym, value in zip(self.x_symbols, np.asarray(self.data.x).ravel()):
-            out.append((sym.name, value))
-        for sym, value in zip(self.y_symbols, np.asarray(self.data.y).ravel()):
-            out.append((sym.name, value))
+        for prefix, values in (("x", self.data.x), ("y", self.data.y)):
+            names = self.data_names(prefix, values.shape[0])
+            out += zip(sum(names, []), np.asarray(values).ravel())
         for k, lam in enumerate(self.data.lam, start=1):
             rows, cols = lam.shape
             for c in range(cols):
                 for r in range(rows):
-                    out.append((self.lam_symbol(k, r, c, rows).name, lam[r, c]))
+                    out.append((self.lam_name(k, r, c, rows), lam[r, c]))
         return out
 
     def multidegrees(self) -> list[list[int]]:
         """Degree of each gradient row in each group, computed from the polynomials."""
+        import sympy
+
         groups = [[sympy.Symbol(v) for v in names] for names in self.group_names()]
         ends = np.cumsum([len(group) for group in groups])
         degrees = []
@@ -229,11 +248,49 @@ class DeepLinearNetwork:
         for name, value in self.constants():
             lines.append(f"constant {name};")
             lines.append(f"{name} = {exact_decimal(complex(value))};")
-        rows = self.gradient()
+        rows = self.gradient_text()
         lines.append("function " + ", ".join(name for name, _ in rows) + ";")
-        for name, expr in rows:
-            lines.append(f"{name} = {bertini_expression(expr)};")
+        for name, text in rows:
+            lines.append(f"{name} = {text};")
         return "\n".join(lines) + "\n"
+
+    def gradient_text(self) -> list[tuple[str, str]]:
+        """:meth:`gradient` as Bertini text, built from the names alone.
+
+        The same products and sums, unexpanded: ``B^T (W X - h Y)`` is formed
+        by multiplying the residual by ``W_n^T, ..., W_{k+1}^T``, and each row
+        adds ``sum_j [B^T R]_{r j} [A X]_{c j}`` to its padded regularizer term.
+        """
+        n = self.n_layers
+        weights = [self.weight_names(k) for k in range(1, n + 1)]
+        homogenizers = self.homogenizer_names()
+        x = self.data_names("x", self.widths[0])
+        y = self.data_names("y", self.widths[-1])
+        w_x = chained(weights, x)
+        h_all = "*".join(homogenizers)
+        residual = [
+            [f"{wx} - {h_all}*{target}" for wx, target in zip(wx_row, y_row)]
+            for wx_row, y_row in zip(w_x, y)
+        ]
+        rows = []
+        for k in range(n, 0, -1):
+            a_x = chained(weights[: k - 1], x)
+            b_residual = residual
+            for w in reversed(weights[k:]):
+                b_residual = text_product(transposed(w), b_residual)
+            pad = "".join(
+                f"*{h}^2" for j, h in enumerate(homogenizers) if j != k - 1
+            )
+            for r, names in enumerate(weights[k - 1]):
+                for c, w in enumerate(names):
+                    loss = " + ".join(
+                        f"{factor(b)}*{factor(a)}"
+                        for b, a in zip(b_residual[r], a_x[c])
+                    )
+                    lam = self.lam_name(k, r, c, len(weights[k - 1]))
+                    name = "F" + entry_name(k, r, c, len(weights[k - 1]), len(names))
+                    rows.append((name, f"{lam}*{w}{pad} + {loss}"))
+        return rows
 
     def variables_text(self) -> str:
         """The ``bertiniInput_variables`` file: one projective group per layer."""
@@ -251,6 +308,26 @@ class DeepLinearNetwork:
         return mats
 
 
-def bertini_expression(expr: sympy.Expr) -> str:
-    """Write a sympy expression in Bertini's classic syntax (``^`` for powers)."""
-    return sympy.sstr(expr, order="none").replace("**", "^")
+def factor(text: str) -> str:
+    """``text`` as a factor of a product: a sum goes in parentheses."""
+    return f"({text})" if " " in text else text
+
+
+def transposed(matrix: list[list[str]]) -> list[list[str]]:
+    return [list(column) for column in zip(*matrix)]
+
+
+def text_product(a: list[list[str]], b: list[list[str]]) -> list[list[str]]:
+    """The matrix product of two matrices of Bertini expressions, unexpanded."""
+    return [
+        [" + ".join(f"{factor(p)}*{factor(q)}" for p, q in zip(row, column))
+         for column in zip(*b)]
+        for row in a
+    ]
+
+
+def chained(weights: list[list[list[str]]], m: list[list[str]]) -> list[list[str]]:
+    """``W_k ... W_1 m`` for the weight matrices ``[W_1, ..., W_k]`` (``m`` if none)."""
+    for w in weights:
+        m = text_product(w, m)
+    return m

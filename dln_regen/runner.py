@@ -25,6 +25,7 @@ from . import __version__
 from .bertini_io import read_problem, write_input_folder
 from .errors import RunInterrupted, RunStoreError
 from .graph import RegenerationGraph
+from .network import DeepLinearNetwork
 from .parallel import WorkerPool, track_here
 from .problem import Problem
 from .report import critical_point, infer_widths, is_at_infinity, split_groups, summary
@@ -298,12 +299,10 @@ def network_problem(
 ) -> Problem:
     """Write a network's input folder into a new run folder and read it back."""
     check_run_folder(folder, resume=False)
-    # Imported here: sympy takes a quarter of a second, and every worker
-    # process imports the command line again.
-    from .network import DeepLinearNetwork
-
     network = DeepLinearNetwork(widths, samples, seed)
-    input_folder = write_input_folder(network, Path(folder) / INPUT_FOLDER, order)
+    input_folder = write_input_folder(
+        network, Path(folder) / INPUT_FOLDER, order, degrees_of
+    )
     return read_problem(input_folder, degrees_of)
 
 

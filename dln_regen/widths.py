@@ -1,8 +1,4 @@
-"""Layer widths of a network: checked once, shared by the command line and the network.
-
-Kept apart from :mod:`dln_regen.network` so that reading the command line does
-not import sympy: every worker process imports the command's main module again.
-"""
+"""Layer widths of a network: checked once, shared by the command line and the network."""
 
 from __future__ import annotations
 

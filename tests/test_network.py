@@ -157,6 +157,24 @@ def test_symbolic_gradient_is_the_gradient_when_dehomogenized(widths, samples):
         assert abs(got - reference[k - 1][r, c]) < 1e-12 * max(1, abs(got)), name
 
 
+@pytest.mark.parametrize("widths, samples", [((2, 2), 1), ((1, 1), 1), ((2, 2, 2), 1),
+                                             ((1, 2, 1), 2), ((2, 3, 2), 1),
+                                             ((2, 2, 2, 2), 1), ((3, 2, 2, 1), 2)])
+def test_the_written_equations_are_the_symbolic_gradient(widths, samples):
+    """equations_text() builds its rows from names alone, without sympy; read back
+    by sympy, every row is the polynomial of network.gradient(), in the same order."""
+    net = DeepLinearNetwork(widths, samples, seed=4)
+    text = net.equations_text()
+    written = dict(re.findall(r"^(Fw\w+) = ([^;]+);$", text, flags=re.M))
+    rows = net.gradient()
+    assert re.search(r"^function (.*);$", text, flags=re.M)[1].split(", ") == [
+        name for name, _ in rows
+    ]
+    for name, expr in rows:
+        read = sympy.sympify(written[name].replace("^", "**"))
+        assert sympy.expand(read - expr) == 0, name
+
+
 def test_gradient_rows_are_listed_last_layer_first_row_by_row():
     """The order of the seed folders (names are column-major: w_3 is row 1, column 2)."""
     names = [name for name, _ in DeepLinearNetwork((2, 2, 2)).gradient()]
