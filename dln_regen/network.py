@@ -7,16 +7,15 @@ group ``w{k}_0, w{k}_1, ...`` with ``w{k}_0`` homogenizing; entries are numbered
 column by column, as in the published input files, so ``w{k}_{c*rows + r + 1}``
 is row ``r``, column ``c`` of ``W_k``.
 
-The input files are written as text directly (:meth:`DeepLinearNetwork.equations_text`),
-without sympy, whose import alone takes a seventh of ``solve 2 2 2``; the same
-gradient as sympy expressions (:meth:`DeepLinearNetwork.gradient`) gives the
-multidegrees of ``generate`` and checks the text in the tests.
+The gradient is built as Bertini text straight from the formula's products
+(:meth:`DeepLinearNetwork.gradient_text`), without sympy, whose import alone
+takes a seventh of ``solve 2 2 2``; sympy reads that text back where
+polynomials are needed: the multidegrees of ``generate``, and the tests.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -132,83 +131,16 @@ class DeepLinearNetwork:
         cols = self.widths[layer - 1]
         return "lam_" + entry_name(layer, row, col, rows, cols)
 
-    # -- the gradient as sympy expressions ----------------------------------------
-
-    @cached_property
-    def weights(self) -> list:
-        """Symbolic weight matrices ``W_1, ..., W_{H+1}`` (sympy)."""
-        import sympy
-
-        return [
-            sympy.Matrix(sympy.symbols(self.weight_names(k)))
-            for k in range(1, self.n_layers + 1)
-        ]
-
-    @cached_property
-    def homogenizers(self) -> list:
-        import sympy
-
-        return list(sympy.symbols(self.homogenizer_names()))
-
-    def _data_symbols(self, prefix: str, rows: int):
-        import sympy
-
-        return sympy.Matrix(sympy.symbols(self.data_names(prefix, rows)))
-
-    def _product(self, first: int, last: int, size: int):
-        """``W_last ... W_first`` (1-based, inclusive); identity when empty."""
-        import sympy
-
-        out = sympy.eye(size)
-        for k in range(first, last + 1):
-            out = self.weights[k - 1] * out
-        return out
-
     def gradient(self) -> list[tuple]:
-        """The homogenized gradient: ``(name, polynomial)`` per weight entry, layer H+1 first.
+        """The gradient as sympy expressions: :meth:`gradient_text`, read by sympy."""
+        import sympy  # here, not at the top: solve never needs it
 
-        Built once per network. :meth:`equations_text` writes the same
-        polynomials as text.
-
-        Within a layer the rows go row by row, as in the hand-written seed folders:
-        regeneration tracks fewer paths in that order (664 against 756 for
-        (2,2,2), 21584 against 23982 for (2,2,2,2)).
-
-        ``dL/dW_k = B^T (W X - Y) (A X)^T + c_k * W_k`` with ``A = W_{k-1}...W_1`` and
-        ``B = W_{H+1}...W_{k+1}``. Every term is padded with the other groups'
-        homogenizing coordinates so that each row has degree 1 in its own group and
-        2 in the others.
-        """
-        return list(self._gradient_rows)
-
-    @cached_property
-    def _gradient_rows(self) -> tuple:
-        import sympy
-
-        n = self.n_layers
-        x = self._data_symbols("x", self.widths[0])
-        h_all = sympy.Mul(*self.homogenizers)
-        residual = (
-            self._product(1, n, self.widths[0]) * x
-            - h_all * self._data_symbols("y", self.widths[-1])
-        )
-        rows = []
-        for k in range(n, 0, -1):
-            a_x = self._product(1, k - 1, self.widths[0]) * x
-            b = self._product(k + 1, n, self.widths[k])
-            loss_part = b.T * residual * a_x.T
-            pad = sympy.Mul(
-                *[h**2 for j, h in enumerate(self.homogenizers) if j != k - 1]
-            )
-            mat = self.weights[k - 1]
-            nrows, ncols = mat.shape
-            for r in range(nrows):
-                for c in range(ncols):
-                    lam = sympy.Symbol(self.lam_name(k, r, c, nrows))
-                    expr = lam * mat[r, c] * pad + loss_part[r, c]
-                    name = "F" + entry_name(k, r, c, nrows, ncols)
-                    rows.append((name, expr))
-        return tuple(rows)
+        names = {n: sympy.Symbol(n) for group in self.group_names() for n in group}
+        names.update((n, sympy.Symbol(n)) for n, _ in self.constants())
+        return [
+            (name, sympy.sympify(text.replace("^", "**"), locals=names))
+            for name, text in self.gradient_text()
+        ]
 
     def constants(self) -> list[tuple[str, complex]]:
         """Every random constant of the system with its value."""
@@ -255,11 +187,21 @@ class DeepLinearNetwork:
         return "\n".join(lines) + "\n"
 
     def gradient_text(self) -> list[tuple[str, str]]:
-        """:meth:`gradient` as Bertini text, built from the names alone.
+        """The homogenized gradient as Bertini text: ``(name, row)`` per weight
+        entry, layer H+1 first, built from the names alone.
 
-        The same products and sums, unexpanded: ``B^T (W X - h Y)`` is formed
-        by multiplying the residual by ``W_n^T, ..., W_{k+1}^T``, and each row
-        adds ``sum_j [B^T R]_{r j} [A X]_{c j}`` to its padded regularizer term.
+        ``dL/dW_k = B^T (W X - Y) (A X)^T + c_k * W_k`` with ``A = W_{k-1}...W_1``
+        and ``B = W_{H+1}...W_{k+1}``, unexpanded: ``W X`` is formed as
+        ``W_{H+1} (... (W_1 X))``, ``B^T R`` by multiplying the residual ``R`` by
+        ``W_{H+1}^T, ..., W_{k+1}^T``, and row ``(r, c)`` is
+        ``sum_j [B^T R]_{rj} [A X]_{cj}``. ``Y`` carries every group's
+        homogenizing coordinate and the regularizer term the squares of the
+        other groups', so that each row has degree 1 in its own group and 2 in
+        the others.
+
+        Within a layer the rows go row by row, as in the hand-written seed
+        folders: regeneration tracks fewer paths in that order (664 against 756
+        for (2,2,2), 21584 against 23982 for (2,2,2,2)).
         """
         n = self.n_layers
         weights = [self.weight_names(k) for k in range(1, n + 1)]

@@ -43,7 +43,7 @@ def affine_system(widths, seed: int) -> AffineSystem:
         if not VARIABLE_NAME.fullmatch(name):
             raise ValueError(f"unexpected variable name {name!r}")
     variables = [sympy.Symbol(n) for group in groups for n in group]
-    ones = {h: sympy.Integer(1) for h in network.homogenizers}
+    ones = {sympy.Symbol(h): sympy.Integer(1) for h in network.homogenizer_names()}
     values = {sympy.Symbol(name): complex_number(z) for name, z in network.constants()}
     polys = [term_map(expr.xreplace(ones), variables, values)
              for _, expr in network.gradient()]
