@@ -141,7 +141,7 @@ def console() -> None:
         main()
     except SystemExit as done:
         if isinstance(done.code, str):
-            print(done.code, file=sys.stderr)
+            click.echo(done.code, err=True)
             status = 1
         else:
             status = done.code or 0
