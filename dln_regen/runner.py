@@ -92,11 +92,16 @@ def check_run_folder(folder: Path, resume: bool) -> None:
         )
 
 
+def run_record(folder: Path) -> dict:
+    """The ``run.json`` of a run folder: seed, version, fingerprint, extra, problem."""
+    return json.loads((Path(folder) / RUN_FILE).read_text())
+
+
 def recorded_run(folder: Path) -> tuple[list | None, str | None, int | None]:
     """Widths of a ``solve`` (else None), input folder of a ``run`` (else None) and
     seed, from a run's record; all None when it cannot be read."""
     try:
-        data = json.loads((Path(folder) / RUN_FILE).read_text())
+        data = run_record(folder)
         source = data["extra"].get("input_folder")
         widths = None if source else data["problem"].get("widths")
         return widths, source, int(data["seed"])
@@ -126,7 +131,7 @@ def read_run(folder: Path) -> tuple[Problem, int]:
     """The problem and seed of a run folder, checked against its store."""
     check_run_folder(folder, resume=True)
     try:
-        data = json.loads((Path(folder) / RUN_FILE).read_text())
+        data = run_record(folder)
         problem, seed = Problem.from_dict(data["problem"]), int(data["seed"])
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise RunStoreError(
@@ -149,7 +154,7 @@ def write_run_record(folder: Path, problem: Problem, seed: int, extra: dict) -> 
 
 def recorded_extra(folder: Path) -> dict:
     """What the first start of a run recorded beside its problem (samples, input)."""
-    return json.loads((Path(folder) / RUN_FILE).read_text()).get("extra", {})
+    return run_record(folder).get("extra", {})
 
 
 @contextlib.contextmanager
